@@ -1,0 +1,254 @@
+; kernel_load: find KERNEL.BIN in the FAT12 root directory and copy it to
+; LAYOUT_KERNEL_LOAD_ADDR (above 1 MiB).
+;
+; The FAT buffer holds first the root directory, then the FAT followed by a
+; bounce buffer: runs of consecutive clusters are read into the bounce buffer
+; with as few BIOS calls as possible, then copied up through unreal mode.
+
+%define DIR_ENTRY_SIZE  32
+%define DIR_ATTR        11      ; attribute byte
+%define DIR_CLUSTER     26      ; first cluster (u16)
+%define DIR_FILE_SIZE   28      ; size in bytes (u32)
+%define ATTR_SKIP       0x18    ; directories and volume labels
+%define DIR_END         0x00    ; first name byte: no entries follow
+%define DIR_DELETED     0xE5    ; first name byte: entry is free
+%define FAT12_FIRST     2       ; first data cluster
+%define FAT12_BAD       0xFF0   ; this value and above are not data clusters
+%define FAT12_EOC       0xFF8   ; this value and above end a chain
+%define KERNEL_AREA_SIZE (LAYOUT_KERNEL_AREA_END - LAYOUT_KERNEL_LOAD_ADDR)
+
+kernel_load:
+        cmp word [BPB_BYTES_PER_SECTOR], SECTOR_SIZE
+        jne .bad_format
+        call fat_geometry
+        ; Root directory must fit in the buffer, and later the FAT plus one cluster.
+        mov ax, [root_sectors]
+        cmp ax, LAYOUT_FAT_BUFFER_SIZE / SECTOR_SIZE
+        ja .bad_format
+        mov ax, [BPB_SECTORS_PER_FAT]
+        add ax, [cluster_sectors]
+        cmp ax, LAYOUT_FAT_BUFFER_SIZE / SECTOR_SIZE
+        ja .bad_format
+
+        mov ax, [root_lba]
+        mov cx, [root_sectors]
+        mov bx, LAYOUT_FAT_BUFFER
+        call read_sectors
+        call find_kernel_entry          ; DI = directory entry
+
+        mov eax, [di + DIR_FILE_SIZE]
+        test eax, eax
+        jz .empty
+        cmp eax, KERNEL_AREA_SIZE
+        ja .too_big
+        mov [kernel_size], eax
+        mov [bytes_left], eax
+        mov ax, [di + DIR_CLUSTER]
+        mov [cluster], ax
+
+        mov ax, [BPB_RESERVED_SECTORS]  ; the first FAT
+        mov cx, [BPB_SECTORS_PER_FAT]
+        mov bx, LAYOUT_FAT_BUFFER
+        call read_sectors
+        mov [bounce], bx                ; bounce buffer: right after the FAT
+        mov ax, LAYOUT_FAT_BUFFER + LAYOUT_FAT_BUFFER_SIZE
+        sub ax, bx
+        shr ax, SECTOR_SHIFT
+        xor dx, dx
+        div word [cluster_sectors]
+        mov [bounce_clusters], ax
+
+        mov dword [destination], LAYOUT_KERNEL_LOAD_ADDR
+.next_run:
+        cmp dword [bytes_left], 0
+        je .loaded
+        call read_cluster_run
+        jmp .next_run
+.loaded:
+        mov si, msg_kernel_loaded
+        call print
+        mov eax, [kernel_size]
+        call print_hex
+        mov si, msg_bytes_at
+        call print
+        mov eax, LAYOUT_KERNEL_LOAD_ADDR
+        call print_hex
+        call print_crlf
+        ret
+.bad_format:
+        mov si, msg_bad_format
+        jmp fail
+.empty:
+        mov si, msg_kernel_empty
+        jmp fail
+.too_big:
+        push eax
+        mov si, msg_stage2
+        call print
+        mov si, msg_kernel_too_big
+        call print
+        pop eax
+        call print_hex
+        mov si, msg_area_holds
+        call print
+        mov eax, KERNEL_AREA_SIZE
+        call print_hex
+        call print_crlf
+        jmp halt_forever
+
+; fat_geometry: where the root directory and the data area start.
+fat_geometry:
+        movzx ax, byte [BPB_FAT_COUNT]
+        mul word [BPB_SECTORS_PER_FAT]
+        add ax, [BPB_RESERVED_SECTORS]
+        mov [root_lba], ax
+        mov ax, [BPB_ROOT_ENTRIES]
+        add ax, SECTOR_SIZE / DIR_ENTRY_SIZE - 1
+        shr ax, SECTOR_SHIFT - 5        ; 32-byte entries per sector
+        mov [root_sectors], ax
+        add ax, [root_lba]
+        mov [data_lba], ax
+        movzx ax, byte [BPB_SECTORS_PER_CLUSTER]
+        mov [cluster_sectors], ax
+        ret
+
+; find_kernel_entry: DI = root directory entry of KERNEL.BIN, else halt.
+; Stops at the end marker; skips deleted entries, directories and labels.
+find_kernel_entry:
+        mov di, LAYOUT_FAT_BUFFER
+        mov dx, [BPB_ROOT_ENTRIES]
+.scan:
+        mov al, [di]
+        cmp al, DIR_END
+        je .missing
+        cmp al, DIR_DELETED
+        je .next
+        test byte [di + DIR_ATTR], ATTR_SKIP
+        jnz .next
+        mov si, kernel_name
+        mov cx, 11
+        push di
+        repe cmpsb
+        pop di
+        je .found
+.next:
+        add di, DIR_ENTRY_SIZE
+        dec dx
+        jnz .scan
+.missing:
+        mov si, msg_kernel_missing
+        jmp fail
+.found:
+        ret
+
+; read_cluster_run: read the longest run of consecutive clusters that fits
+; the bounce buffer, copy its useful bytes to [destination], advance.
+read_cluster_run:
+        mov ax, [cluster]
+        call check_cluster
+        mov [run_start], ax
+        mov word [run_length], 1
+.extend:
+        mov ax, [run_length]
+        cmp ax, [bounce_clusters]
+        jae .read
+        movzx eax, ax
+        movzx edx, word [cluster_sectors]
+        imul eax, edx
+        shl eax, SECTOR_SHIFT           ; bytes in the run so far
+        cmp eax, [bytes_left]
+        jae .read
+        mov ax, [cluster]
+        call fat12_next
+        mov bx, [cluster]
+        inc bx
+        cmp ax, bx
+        jne .read
+        mov [cluster], ax
+        inc word [run_length]
+        jmp .extend
+.read:
+        mov ax, [cluster]
+        call fat12_next
+        mov [cluster], ax               ; where the next run starts
+        mov ax, [run_start]
+        sub ax, FAT12_FIRST
+        mul word [cluster_sectors]
+        add ax, [data_lba]
+        push ax
+        mov ax, [run_length]
+        mul word [cluster_sectors]
+        mov cx, ax
+        pop ax
+        mov bx, [bounce]
+        call read_sectors
+        ; Copy min(run bytes, bytes left) to the destination above 1 MiB.
+        movzx ecx, word [run_length]
+        movzx eax, word [cluster_sectors]
+        imul ecx, eax
+        shl ecx, SECTOR_SHIFT
+        cmp ecx, [bytes_left]
+        jbe .copy
+        mov ecx, [bytes_left]
+.copy:
+        sub [bytes_left], ecx
+        call unreal_enter
+        movzx esi, word [bounce]
+        mov edi, [destination]
+        add [destination], ecx
+        a32 rep movsb
+        ret
+
+; check_cluster: halt unless AX is a data cluster (the chain is broken or
+; ends before the directory entry's size is reached).
+check_cluster:
+        cmp ax, FAT12_FIRST
+        jb .broken
+        cmp ax, FAT12_BAD
+        jae .broken
+        ret
+.broken:
+        mov si, msg_bad_chain
+        jmp fail
+
+; fat12_next: AX = the FAT12 entry of cluster AX (12 bits at AX * 1.5).
+fat12_next:
+        push bx
+        push si
+        mov si, ax
+        shr si, 1
+        add si, ax
+        mov bx, ax
+        mov ax, [LAYOUT_FAT_BUFFER + si]
+        test bl, 1
+        jz .even
+        shr ax, 4
+.even:
+        and ax, 0x0FFF
+        pop si
+        pop bx
+        ret
+
+kernel_name:    db "KERNEL  BIN"
+msg_kernel_missing: db "KERNEL.BIN not found in the root directory", 0
+msg_kernel_empty:   db "KERNEL.BIN is empty", 0
+msg_kernel_too_big: db "KERNEL.BIN does not fit its area: ", 0
+msg_area_holds:     db " bytes, the kernel load area holds ", 0
+msg_bad_chain:      db "KERNEL.BIN has a broken cluster chain", 0
+msg_bad_format:     db "unsupported disk format (needs 512-byte sectors and a FAT that fits the FAT buffer)", 0
+msg_kernel_loaded:  db "stage2: KERNEL.BIN ", 0
+msg_bytes_at:       db " bytes at ", 0
+
+                align 4
+kernel_size:    dd 0
+bytes_left:     dd 0
+destination:    dd 0
+root_lba:       dw 0
+root_sectors:   dw 0
+data_lba:       dw 0
+cluster_sectors: dw 0
+cluster:        dw 0
+run_start:      dw 0
+run_length:     dw 0
+bounce:         dw 0
+bounce_clusters: dw 0

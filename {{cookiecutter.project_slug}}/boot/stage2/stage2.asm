@@ -1,0 +1,78 @@
+; stage2: the real-mode loader.
+;
+; Stage1 jumps here (segment 0, boot drive in DL) with the boot sector, and
+; so the BPB, still at 0x7C00. Stage2 then works through the steps below in
+; order; each step halts with a message on screen and COM1 if it fails.
+; The order matters: the FAT buffer is reused for the boot information once
+; the kernel is loaded, and the page tables may overlap the EBDA, so they are
+; built only after the last BIOS call.
+
+%include "layout.inc"
+%include "bootinfo.inc"
+
+        bits 16
+        org LAYOUT_STAGE2_ADDR
+
+stage2_start:
+        cli
+        xor ax, ax
+        mov ds, ax
+        mov es, ax
+        mov ss, ax
+        mov sp, 0x7C00
+        sti
+        cld
+        mov [boot_drive], dl
+
+        call serial_init
+        mov si, msg_started
+        call print_line
+
+        call cpu_check                  ; CPUID and long mode, else halt
+        rdtsc
+        mov [tsc_stage2], eax
+        mov [tsc_stage2 + 4], edx
+
+        call a20_enable                 ; needed to copy above 1 MiB
+        call kernel_load                ; KERNEL.BIN -> LAYOUT_KERNEL_LOAD_ADDR
+        rdtsc
+        mov [tsc_loaded], eax
+        mov [tsc_loaded + 4], edx
+
+        call bootinfo_init              ; the FAT buffer is free from here on
+        call e820_collect
+        call rsdp_find                  ; before the page tables cover the EBDA
+        rdtsc
+        mov [LAYOUT_E820_BUFFER + BOOTINFO_OFF_TSC_INFO], eax
+        mov [LAYOUT_E820_BUFFER + BOOTINFO_OFF_TSC_INFO + 4], edx
+
+        mov si, msg_long_mode
+        call print_line
+        call serial_drain
+        ; No BIOS calls after this point.
+        call boot_tables_build
+        rdtsc
+        mov [LAYOUT_E820_BUFFER + BOOTINFO_OFF_TSC_HANDOFF], eax
+        mov [LAYOUT_E820_BUFFER + BOOTINFO_OFF_TSC_HANDOFF + 4], edx
+        jmp long_mode_enter
+
+%include "print.asm"
+%include "cpu.asm"
+%include "a20.asm"
+%include "unreal.asm"
+%include "disk.asm"
+%include "kernel_load.asm"
+%include "bootinfo.asm"
+%include "e820.asm"
+%include "rsdp.asm"
+%include "long_mode.asm"
+
+msg_started:    db "stage2: started", 0
+msg_long_mode:  db "stage2: entering long mode", 0
+
+boot_drive:     db 0
+                align 4
+tsc_stage2:     dq 0
+tsc_loaded:     dq 0
+
+stage2_end:

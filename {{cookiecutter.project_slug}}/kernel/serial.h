@@ -1,0 +1,8 @@
+#ifndef SERIAL_H
+#define SERIAL_H
+
+void serial_init(void);
+void serial_putc(char c);
+void serial_drain(void);
+
+#endif

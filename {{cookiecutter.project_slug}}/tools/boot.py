@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Boot a floppy image in QEMU or Bochs, headless, and judge the run.
+
+The serial log (COM1) is the record: it is printed when the run ends. A run
+passes when the log has the kernel's "ready:" line and a test-mode kernel's
+"test: PASS" line, and (QEMU) the isa-debug-exit status says pass. A wall
+clock limit turns a hang into a failure. With --expect TEXT the run passes
+instead when TEXT shows up in the log (for tests of failure messages), and
+the emulator is stopped as soon as it does.
+
+Examples:
+  tools/boot.py qemu --image build/test/floppy.img --memory 512 --cpus 2
+  tools/boot.py bochs --image build/test/floppy.img --bochsrc build/test/gen/bochsrc
+"""
+import argparse
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+QEMU_EXIT_PASS = (0x10 << 1) | 1   # the kernel writes 0x10 to port 0xF4
+QEMU_EXIT_FAIL = (0x11 << 1) | 1
+POLL_SECONDS = 0.05
+
+
+def memory_mib(text):
+    """'128', '128M', '4G' -> MiB."""
+    match = re.fullmatch(r"(\d+)([MG]?)", text.strip().upper())
+    if not match:
+        raise argparse.ArgumentTypeError("memory must look like 128, 512M or 4G")
+    return int(match.group(1)) * (1024 if match.group(2) == "G" else 1)
+
+
+def qemu_command(args, log):
+    return [
+        args.qemu, "-machine", args.machine, "-m", str(args.memory),
+        "-smp", str(args.cpus), "-cpu", args.cpu,
+        "-drive", "file=%s,format=raw,if=floppy" % args.image, "-boot", "a",
+        "-display", "none", "-serial", "file:%s" % log, "-net", "none",
+        "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+    ] + args.extra
+
+
+def bochs_command(args, log, workdir):
+    """A private copy of the project's bochsrc with this run's settings."""
+    with open(args.bochsrc) as f:
+        lines = f.read().splitlines()
+    replaced = []
+    for line in lines:
+        key = line.split(":", 1)[0].strip()
+        if key == "megs":
+            line = "megs: %d" % args.memory
+        elif key == "floppya":
+            line = "floppya: 1_44=%s, status=inserted" % os.path.abspath(args.image)
+        elif key == "com1":
+            line = "com1: enabled=1, mode=file, dev=%s" % log
+        replaced.append(line)
+    rc = os.path.join(workdir, "bochsrc")
+    with open(rc, "w") as f:
+        f.write("\n".join(replaced) + "\n")
+    cont = os.path.join(workdir, "continue")
+    with open(cont, "w") as f:
+        f.write("c\n")
+    # Debian's Bochs stops at its debugger prompt first ("c" continues) and
+    # its term display needs a terminal, which script(1) provides.
+    inner = " ".join(shlex.quote(part) for part in [args.bochs, "-q", "-f", rc, "-rc", cont])
+    return ["script", "-qec", inner, "/dev/null"]
+
+
+def read_log(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("ascii", "replace").replace("\r", "")
+    except FileNotFoundError:
+        return ""
+
+
+def run(command, log, timeout, expect):
+    """Run until exit, timeout or (with expect) the text appears."""
+    start = time.monotonic()
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    outcome = None
+    while outcome is None:
+        if process.poll() is not None:
+            outcome = "exited"
+        elif expect and expect in read_log(log):
+            outcome = "expected text seen"
+        elif time.monotonic() - start > timeout:
+            outcome = "timed out after %d s" % timeout
+        else:
+            time.sleep(POLL_SECONDS)
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    stderr = process.stderr.read().decode("utf-8", "replace")
+    return outcome, process.returncode, time.monotonic() - start, stderr
+
+
+def verdict(args, outcome, status, log_text):
+    """(passed, reason)."""
+    if args.expect:
+        if args.expect in log_text:
+            return True, "found %r" % args.expect
+        return False, "%r not in the serial log (%s)" % (args.expect, outcome)
+    if outcome != "exited":
+        return False, outcome
+    if "ready:" not in log_text:
+        return False, "no 'ready:' line in the serial log"
+    if "test: PASS" not in log_text:
+        return False, "no 'test: PASS' line (was the image built with KERNEL_TEST=1?)"
+    if args.emulator == "qemu" and status != QEMU_EXIT_PASS:
+        return False, "QEMU exit status %d, expected %d" % (status, QEMU_EXIT_PASS)
+    return True, "ready and passed"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("emulator", choices=["qemu", "bochs"])
+    parser.add_argument("--image", required=True)
+    parser.add_argument("--memory", type=memory_mib, default=128, help="MiB, or 4G")
+    parser.add_argument("--cpus", type=int, default=1)
+    parser.add_argument("--machine", default="pc", help="QEMU machine: pc or q35")
+    parser.add_argument("--cpu", default="qemu64", help="QEMU CPU model")
+    parser.add_argument("--bochsrc", help="Bochs config to start from")
+    parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--expect", help="pass when this text appears in the log")
+    parser.add_argument("--log", help="keep the serial log in this file")
+    parser.add_argument("--qemu", default="qemu-system-x86_64")
+    parser.add_argument("--bochs", default="bochs")
+    parser.add_argument("extra", nargs="*", help="more QEMU arguments (after --)")
+    args = parser.parse_args()
+    if args.emulator == "bochs" and not args.bochsrc:
+        parser.error("bochs needs --bochsrc")
+
+    with tempfile.TemporaryDirectory(prefix="boot-") as workdir:
+        log = os.path.abspath(args.log) if args.log else os.path.join(workdir, "serial.log")
+        if os.path.exists(log):
+            os.remove(log)
+        if args.emulator == "qemu":
+            command = qemu_command(args, log)
+        else:
+            command = bochs_command(args, log, workdir)
+        outcome, status, seconds, stderr = run(command, log, args.timeout, args.expect)
+        log_text = read_log(log)
+
+    sys.stdout.write(log_text)
+    if log_text and not log_text.endswith("\n"):
+        sys.stdout.write("\n")
+    passed, reason = verdict(args, outcome, status, log_text)
+    if not passed and stderr.strip():
+        sys.stdout.write("--- emulator stderr ---\n%s\n" % stderr.strip()[-2000:])
+    print("boot: %s %s in %.2f s: %s" % (args.emulator, "PASS" if passed else "FAIL",
+                                         seconds, reason))
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
