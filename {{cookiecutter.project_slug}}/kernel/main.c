@@ -9,6 +9,7 @@
 #include "console.h"
 #include "kprintf.h"
 #include "layout.h"
+#include "selftest.h"
 #include "shutdown.h"
 #include "x86.h"
 
@@ -30,5 +31,9 @@ kmain(struct boot_info *info)
           usable / (1024 * 1024));
 
   kprintf("ready: mem_total_kib=%lu\n", usable / 1024);
+#ifdef KERNEL_TEST
+  kernel_finish(selftest_run_all());
+#else
   kernel_finish(true);
+#endif
 }

@@ -112,6 +112,8 @@ def verdict(args, outcome, status, log_text):
         return False, outcome
     if "ready:" not in log_text:
         return False, "no 'ready:' line in the serial log"
+    if "test: FAIL" in log_text:
+        return False, "the kernel reported 'test: FAIL'"
     if "test: PASS" not in log_text:
         return False, "no 'test: PASS' line (was the image built with KERNEL_TEST=1?)"
     if args.emulator == "qemu" and status != QEMU_EXIT_PASS:

@@ -1,0 +1,36 @@
+// The self-test registry: one line per test, run in order by test builds.
+// Each subsystem keeps its tests in its own *_selftest.c file.
+
+#include <stdbool.h>
+
+#include "kprintf.h"
+#include "selftest.h"
+
+static bool
+selftest_console(void)
+{
+  // The boot log itself is the console's test; this one checks kprintf's
+  // return value, which other code relies on for column alignment.
+  return kprintf("[test] console: %s %5d|%-3x|%04u\n", "ok", -42, 0xa, 7) == 34;
+}
+
+static const struct selftest selftests[] = {
+  {selftest_console, "console"},
+};
+
+bool
+selftest_run_all(void)
+{
+  int passed = 0, failed = 0;
+
+  for (unsigned i = 0; i < sizeof(selftests) / sizeof(selftests[0]); i++) {
+    bool ok = selftests[i].run();
+    kprintf("[test] %-24s %s\n", selftests[i].name, ok ? "ok" : "FAILED");
+    if (ok)
+      passed++;
+    else
+      failed++;
+  }
+  kprintf("selftest: %d passed, %d failed\n", passed, failed);
+  return failed == 0;
+}
