@@ -17,7 +17,11 @@
 %include "layout.inc"
 
 %define COM1_DATA         0x3F8
+%define COM1_LCR          0x3FB     ; line control register
 %define COM1_LSR          0x3FD     ; line status register
+%define LCR_DLAB          0x80      ; divisor latch access
+%define LCR_8N1           0x03      ; 8 data bits, no parity, 1 stop bit
+%define BAUD_115200       1         ; divisor of the 115200 Hz UART clock
 %define LSR_THR_EMPTY     0x20      ; ready for the next byte
 %define DIR_ENTRY_SIZE    32
 %define DIR_ATTR          11        ; offset of the attribute byte
@@ -202,7 +206,21 @@ too_big:
         mov si, msg_too_big
 
 ; fail: print the string at SI on screen and COM1, then halt for good.
+; COM1 is set to 115200 baud, 8N1 first: its reset state (5-bit words on
+; Bochs) would garble the message.
 fail:
+        mov dx, COM1_LCR
+        mov al, LCR_DLAB
+        out dx, al
+        mov dx, COM1_DATA               ; divisor latch, low byte
+        mov al, BAUD_115200
+        out dx, al
+        inc dx                          ; divisor latch, high byte
+        xor al, al
+        out dx, al
+        mov dx, COM1_LCR
+        mov al, LCR_8N1
+        out dx, al
         push si
         mov si, msg_prefix
         call print

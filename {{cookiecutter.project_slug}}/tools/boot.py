@@ -6,7 +6,8 @@ passes when the log has the kernel's "ready:" line and a test-mode kernel's
 "test: PASS" line, and (QEMU) the isa-debug-exit status says pass. A wall
 clock limit turns a hang into a failure. With --expect TEXT the run passes
 instead when TEXT shows up in the log (for tests of failure messages), and
-the emulator is stopped as soon as it does.
+the emulator is stopped as soon as it does; with --halts as well, the
+machine must then stay up (halted, not reset or exited) for a second.
 
 Examples:
   tools/boot.py qemu --image build/test/floppy.img --memory 512 --cpus 2
@@ -79,19 +80,24 @@ def read_log(path):
         return ""
 
 
-def run(command, log, timeout, expect):
-    """Run until exit, timeout or (with expect) the text appears."""
+def run(command, log, timeout, expect, linger):
+    """Run until exit, timeout or (with expect) the text appears and the
+    machine has stayed up for `linger` more seconds."""
     start = time.monotonic()
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                start_new_session=True)
     outcome = None
+    seen_at = None
     while outcome is None:
+        now = time.monotonic()
         if process.poll() is not None:
             outcome = "exited"
-        elif expect and expect in read_log(log):
+        elif seen_at is None and expect and expect in read_log(log):
+            seen_at = now
+        elif seen_at is not None and now - seen_at >= linger:
             outcome = "expected text seen"
-        elif time.monotonic() - start > timeout:
+        elif now - start > timeout:
             outcome = "timed out after %d s" % timeout
         else:
             time.sleep(POLL_SECONDS)
@@ -105,9 +111,15 @@ def run(command, log, timeout, expect):
 def verdict(args, outcome, status, log_text):
     """(passed, reason)."""
     if args.expect:
-        if args.expect in log_text:
-            return True, "found %r" % args.expect
-        return False, "%r not in the serial log (%s)" % (args.expect, outcome)
+        if args.expect not in log_text:
+            return False, "%r not in the serial log (%s)" % (args.expect, outcome)
+        if args.halts and outcome != "expected text seen":
+            return False, "found %r, but the machine did not stay halted (%s)" % (
+                args.expect, outcome)
+        if args.halts and log_text.count(args.expect) != 1:
+            return False, "%r appears %d times: a reboot loop?" % (
+                args.expect, log_text.count(args.expect))
+        return True, "found %r" % args.expect
     if outcome != "exited":
         return False, outcome
     if "ready:" not in log_text:
@@ -133,6 +145,10 @@ def main():
     parser.add_argument("--bochsrc", help="Bochs config to start from")
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--expect", help="pass when this text appears in the log")
+    parser.add_argument("--halts", action="store_true",
+                        help="with --expect: also require that the machine stays halted "
+                             "(no exit, no reset) for --linger seconds after the text")
+    parser.add_argument("--linger", type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("--log", help="keep the serial log in this file")
     parser.add_argument("--qemu", default="qemu-system-x86_64")
     parser.add_argument("--bochs", default="bochs")
@@ -149,7 +165,8 @@ def main():
             command = qemu_command(args, log)
         else:
             command = bochs_command(args, log, workdir)
-        outcome, status, seconds, stderr = run(command, log, args.timeout, args.expect)
+        linger = args.linger if args.halts else 0
+        outcome, status, seconds, stderr = run(command, log, args.timeout, args.expect, linger)
         log_text = read_log(log)
 
     sys.stdout.write(log_text)

@@ -1,0 +1,107 @@
+"""Every failure gives a clear message and a clean halt, never a reboot loop.
+
+Faults are injected into real images (files removed or replaced with mtools),
+into the machine (a CPU without long mode) and into the build (a kernel or a
+BSS bigger than its area). tools/boot.py --halts requires the message exactly
+once and the machine still up, halted, a second later.
+"""
+import os
+import shutil
+import subprocess
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A default project with its test image built."""
+    path = cookiecutter(TEMPLATE, no_input=True, output_dir=str(tmp_path_factory.mktemp("faults")))
+    subprocess.run(["make", "-C", path, "test-image"], check=True,
+                   stdout=subprocess.DEVNULL, timeout=600)
+    return path
+
+
+def image_copy(project, tmp_path, remove=(), add=()):
+    """The test image with files removed and (name, bytes) pairs added."""
+    image = str(tmp_path / "floppy.img")
+    shutil.copy(os.path.join(project, "build", "test", "floppy.img"), image)
+    for name in remove:
+        subprocess.run(["mdel", "-i", image, "::" + name], check=True, env=MTOOLS_ENV)
+    for name, data in add:
+        source = tmp_path / name
+        source.write_bytes(data)
+        subprocess.run(["mcopy", "-o", "-i", image, str(source), "::" + name],
+                       check=True, env=MTOOLS_ENV)
+    return image
+
+
+def boots_to_halt(project, image, message, emulator="qemu", extra=()):
+    command = ["python3", "tools/boot.py", emulator, "--image", image,
+               "--expect", message, "--halts", "--timeout", "60"]
+    if emulator == "bochs":
+        command += ["--bochsrc", "build/test/gen/bochsrc"]
+    command += list(extra)
+    result = subprocess.run(command, cwd=project, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+    assert result.returncode == 0, result.stdout
+    return result.stdout
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "bochs"])
+def test_missing_stage2(project, tmp_path, emulator):
+    """Stage1 says STAGE2.BIN is missing and halts."""
+    image = image_copy(project, tmp_path, remove=["STAGE2.BIN"])
+    boots_to_halt(project, image, "stage1: no STAGE2.BIN", emulator)
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "bochs"])
+def test_missing_kernel(project, tmp_path, emulator):
+    """Stage2 says KERNEL.BIN is missing and halts."""
+    image = image_copy(project, tmp_path, remove=["KERNEL.BIN"])
+    boots_to_halt(project, image, "stage2: KERNEL.BIN not found", emulator)
+
+
+def test_empty_kernel(project, tmp_path):
+    """Stage2 refuses a zero-length KERNEL.BIN."""
+    image = image_copy(project, tmp_path, remove=["KERNEL.BIN"], add=[("KERNEL.BIN", b"")])
+    boots_to_halt(project, image, "stage2: KERNEL.BIN is empty")
+
+
+def test_kernel_file_bigger_than_its_area(project, tmp_path):
+    """Stage2 checks the file size against the load area before copying."""
+    image = image_copy(project, tmp_path, remove=["KERNEL.BIN"],
+                       add=[("KERNEL.BIN", b"\xcc" * (1000 * 1024))])
+    log = boots_to_halt(project, image, "stage2: KERNEL.BIN does not fit its area")
+    assert "0x000FA000 bytes, the kernel load area holds 0x000E0000" in log
+
+
+def test_cpu_without_long_mode(project):
+    """Stage2 refuses a 32-bit CPU with a message instead of crashing."""
+    image = os.path.join(project, "build", "test", "floppy.img")
+    boots_to_halt(project, image, "stage2: this CPU does not support long mode",
+                  extra=["--cpu", "qemu32"])
+
+
+@pytest.mark.parametrize("ballast, message", [
+    ("__attribute__((used)) static const char ballast[1024 * 1024] = {1};",
+     "the kernel image outgrows its load area"),
+    ("__attribute__((used)) static char ballast[1024 * 1024];",
+     "the kernel BSS outgrows kernel_bss_size"),
+], ids=["image", "bss"])
+def test_build_refuses_a_kernel_that_outgrows_its_area(tmp_path, ballast, message):
+    """The link fails, naming the area, instead of producing an image that
+    would overwrite memory at boot."""
+    path = cookiecutter(TEMPLATE, no_input=True, output_dir=str(tmp_path))
+    with open(os.path.join(path, "kernel", "main.c"), "a") as f:
+        f.write("\n" + ballast + "\n")
+    result = subprocess.run(["make", "-C", path], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=600)
+    assert result.returncode != 0
+    assert message in result.stdout, result.stdout[-3000:]
+    assert not os.path.exists(os.path.join(path, "build", "floppy.img"))
