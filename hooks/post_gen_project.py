@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Post-generation hook: finish the generated project and say what to do next.
+
+Runs inside the generated project. It re-checks layout.cfg with the project's
+own tools/layout.py (the same rules the pre-generation hook applied), renders
+docs/MemoryMap.md from it, removes the files of options not chosen, and
+prints the next steps. On failure it prints the problems and exits 1, and
+cookiecutter removes the project. Standard library only; no Jinja here.
+"""
+
+import importlib.util
+import os
+import shutil
+import sys
+
+# Option -> (value that drops the paths, paths relative to the project).
+# Empty for now: every file is used by every option.
+DROP_WHEN = {
+    # "automap_enabled": ("n", ["kernel/automap.c"]),
+}
+
+NEXT_STEPS = """\
+Generated {name} in {path}
+
+Next steps:
+  cd {path}
+  make            # build the floppy image
+  make run        # boot it in QEMU (serial log on the terminal)
+  make run-bochs  # boot it in Bochs
+  make test       # host unit tests and the self-test boot
+  make help       # every target
+
+The memory layout is in layout.cfg (see docs/MemoryMap.md); `make` re-checks it.
+"""
+
+
+def load_project_layout():
+    """tools/layout.py of the generated project, as a module."""
+    path = os.path.join(os.getcwd(), "tools", "layout.py")
+    spec = importlib.util.spec_from_file_location("project_layout", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def drop_unused(values):
+    for option, (value, paths) in DROP_WHEN.items():
+        if str(values.get(option, "")).lower() != value:
+            continue
+        for path in paths:
+            if os.path.isdir(path):
+                shutil.rmtree(path)
+            elif os.path.exists(path):
+                os.remove(path)
+
+
+def main():
+    layout_module = load_project_layout()
+    layout, violations = layout_module.load_layout("layout.cfg")
+    for violation in violations:
+        sys.stderr.write("layout.cfg: error: %s\n" % violation)
+    if violations:
+        return 1
+    drop_unused(layout.raw)
+    os.makedirs("docs", exist_ok=True)
+    with open(os.path.join("docs", "MemoryMap.md"), "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(layout_module.render_memory_map(layout))
+    print(NEXT_STEPS.format(name=layout.project_name, path=os.getcwd()))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as exc:  # a message, never a traceback
+        sys.stderr.write("post_gen_project: error: %r\n" % (exc,))
+        sys.exit(1)

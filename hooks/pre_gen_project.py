@@ -1,0 +1,1283 @@
+#!/usr/bin/env python3
+"""Pre-generation hook: check every parameter before anything is written.
+
+Cookiecutter renders this file with Jinja, then runs it in the new, still
+empty project directory. Jinja appears only in CONTEXT_JSON below (one value
+per line, through the `tojson` filter, inside a raw string), so the
+unrendered file is valid Python and tests can import it and call validate().
+
+The rules live in tools/layout.py of the generated project; an identical copy
+is embedded below (hooks run as isolated copies and cannot import from the
+template). Run `python3 tools/sync_hook.py` after editing that file; a test
+fails while the copy differs. Standard library only.
+"""
+
+import json
+import sys
+import types
+
+CONTEXT_JSON = r'''
+{
+"project_name": {{ cookiecutter.project_name | tojson }},
+"project_slug": {{ cookiecutter.project_slug | tojson }},
+"author_name": {{ cookiecutter.author_name | tojson }},
+"short_description": {{ cookiecutter.short_description | tojson }},
+"license": {{ cookiecutter.license | tojson }},
+"fat_buffer_addr": {{ cookiecutter.fat_buffer_addr | tojson }},
+"e820_buffer_addr": {{ cookiecutter.e820_buffer_addr | tojson }},
+"stage2_addr": {{ cookiecutter.stage2_addr | tojson }},
+"stage2_stack_top": {{ cookiecutter.stage2_stack_top | tojson }},
+"boot_page_tables_addr": {{ cookiecutter.boot_page_tables_addr | tojson }},
+"pmm_bootstrap_addr": {{ cookiecutter.pmm_bootstrap_addr | tojson }},
+"kernel_stack_base": {{ cookiecutter.kernel_stack_base | tojson }},
+"kernel_stack_size": {{ cookiecutter.kernel_stack_size | tojson }},
+"kernel_bss_base": {{ cookiecutter.kernel_bss_base | tojson }},
+"kernel_bss_size": {{ cookiecutter.kernel_bss_size | tojson }},
+"kernel_load_addr": {{ cookiecutter.kernel_load_addr | tojson }},
+"kernel_area_end": {{ cookiecutter.kernel_area_end | tojson }},
+"kernel_virt_base": {{ cookiecutter.kernel_virt_base | tojson }},
+"pmm_area_base": {{ cookiecutter.pmm_area_base | tojson }},
+"pmm_area_size": {{ cookiecutter.pmm_area_size | tojson }},
+"acpi_area_base": {{ cookiecutter.acpi_area_base | tojson }},
+"acpi_area_pages": {{ cookiecutter.acpi_area_pages | tojson }},
+"automap_base": {{ cookiecutter.automap_base | tojson }},
+"automap_size": {{ cookiecutter.automap_size | tojson }},
+"automap_enabled": {{ cookiecutter.automap_enabled | tojson }},
+"lapic_virt_addr": {{ cookiecutter.lapic_virt_addr | tojson }},
+"fba_base": {{ cookiecutter.fba_base | tojson }},
+"fba_size": {{ cookiecutter.fba_size | tojson }},
+"emulator_memory": {{ cookiecutter.emulator_memory | tojson }},
+"emulator_cpus": {{ cookiecutter.emulator_cpus | tojson }},
+"lapic_timer_hz": {{ cookiecutter.lapic_timer_hz | tojson }}
+}
+'''
+
+# BEGIN EMBEDDED tools/layout.py (rewritten by tools/sync_hook.py; do not edit here)
+LAYOUT_SOURCE = r'''#!/usr/bin/env python3
+"""The memory layout of this kernel: the one implementation of layout.cfg.
+
+Owns: strict parsing of every layout parameter, the tables of regions and
+rules, checking every rule (all violations at once, each naming the
+parameter, its value, the rule and, for overlaps, the other region), and
+generating the derived files: C header, NASM include, linker-script include,
+make include, Bochs config and docs/MemoryMap.md.
+
+Leaves to others: the boot loader, kernel and Makefile only read what this
+generates; the linker script asserts that the binaries fit their areas.
+
+Standard library only; runs on Python 3.8+. The template's
+hooks/pre_gen_project.py embeds an identical copy of this file (rewritten by
+the template's tools/sync_hook.py), so the hook and `make` apply the same rules.
+
+Usage: python3 tools/layout.py LAYOUT_CFG [--c-header OUT] [--nasm OUT]
+       [--ld OUT] [--make OUT] [--bochsrc OUT --image IMG --serial-log LOG]
+       [--memory-map OUT]
+"""
+
+import argparse
+import collections
+import os
+import re
+import sys
+
+KIB = 1 << 10
+MIB = 1 << 20
+GIB = 1 << 30
+PAGE = 0x1000
+TOP = 1 << 64                       # one past the last 64-bit address
+
+IVT_BDA_END = 0x500                 # interrupt vectors + BIOS data area
+REAL_MODE_STACK = (0x7800, 0x7C00)  # stage1 sets SS:SP = 0:0x7C00
+BOOT_SECTOR = (0x7C00, 0x7E00)
+SEGMENT0_END = 0x10000              # segment 0 with 16-bit offsets
+EBDA_BASE = 0x9FC00                 # lowest EBDA start on QEMU and Bochs
+HOLE_BASE = 0xA0000                 # VGA memory and ROMs up to 1 MiB
+ONE_MIB = 0x100000
+TWO_MIB = 0x200000                  # the initial page tables map [0, 2 MiB)
+
+FAT_BUFFER_SIZE = 0x2400            # 7168-byte root dir or 4608-byte FAT + bounce
+E820_BUFFER_SIZE = 0x1800           # boot-information block + E820 entries
+STAGE2_MIN_SIZE = 0x1000
+STAGE2_STACK_RESERVE = 0x1000
+BOOT_PAGE_TABLES_SIZE = 4 * PAGE    # PML4, PDPT, PD, PT
+PMM_BOOTSTRAP_SIZE = 3 * PAGE       # region struct, PMM-area PD, PMM-area PT
+
+KERNEL_VIRT_MIN = 0xFFFFFFFF80000000   # -mcmodel=kernel: the top 2 GiB
+KERNEL_WINDOW_SIZE = 4 * MIB           # two 2 MiB windows onto physical memory
+HIGHER_HALF = 0xFFFF800000000000       # canonical kernel half
+LAPIC_PAGE_SIZE = PAGE
+
+PHASES = collections.OrderedDict([
+    (1, ("stage1", "the boot sector finds and loads STAGE2.BIN")),
+    (2, ("stage2-load", "stage2 reads KERNEL.BIN through the FAT buffer; BIOS in use")),
+    (3, ("stage2-info", "stage2 collects the E820 map and the RSDP; BIOS still in use")),
+    (4, ("handoff", "no more BIOS calls: page tables built, long mode entered")),
+    (5, ("kernel", "the kernel runs")),
+])
+
+LICENSES = ("MIT", "BSD-2-Clause", "Apache-2.0", "Unlicense")
+COUNT_RANGES = {
+    "acpi_area_pages": (1, 512),
+    "emulator_cpus": (1, 64),
+    "lapic_timer_hz": (10, 10000),
+}
+EMULATOR_MEMORY_RANGE = (32 * MIB, 1 << 40)
+
+# --------------------------------------------------------------------------
+# Parameters
+# --------------------------------------------------------------------------
+
+Param = collections.namedtuple("Param", "name kind default help")
+
+PARAM_TABLE = (
+    Param("project_name", "name", "My Kernel", "human-readable project name (C strings, docs)"),
+    Param("project_slug", "slug", "my_kernel", "directory and file-name form of the name"),
+    Param("author_name", "text", "Your Name", "copyright holder in LICENSE"),
+    Param("short_description", "text",
+          "A small x86_64 kernel that boots from its own BIOS loader.", "one-line summary"),
+    Param("license", "license", "MIT", "license of the generated project"),
+    Param("fat_buffer_addr", "address", "0x7E00", "stage1/stage2 FAT and root-directory buffer"),
+    Param("e820_buffer_addr", "address", "0x8400", "boot-information block with the E820 map"),
+    Param("stage2_addr", "address", "0xA400", "load address of STAGE2.BIN (area ends at 0x10000)"),
+    Param("stage2_stack_top", "address", "0x9C000", "stage2 protected-mode stack top"),
+    Param("boot_page_tables_addr", "address", "0x9C000", "initial PML4, PDPT, PD, PT"),
+    Param("pmm_bootstrap_addr", "address", "0x99000", "three PMM bootstrap pages"),
+    Param("kernel_stack_base", "address", "0x100000", "bottom of the initial kernel stack"),
+    Param("kernel_stack_size", "size", "64K", "size of the initial kernel stack"),
+    Param("kernel_bss_base", "address", "0x110000", "physical base of the kernel BSS"),
+    Param("kernel_bss_size", "size", "64K", "room reserved for the kernel BSS"),
+    Param("kernel_load_addr", "address", "0x120000", "physical address KERNEL.BIN is copied to"),
+    Param("kernel_area_end", "address", "0x200000", "end of the kernel load area (exclusive)"),
+    Param("kernel_virt_base", "address", "0xFFFFFFFF80000000", "virtual address of physical 0"),
+    Param("pmm_area_base", "address", "0xFFFFFF8000000000", "virtual base of the PMM structures"),
+    Param("pmm_area_size", "size", "128G", "virtual size of the PMM area (last page is a guard)"),
+    Param("acpi_area_base", "address", "0xFFFFFFFF81000000", "virtual base where ACPI tables are mapped"),
+    Param("acpi_area_pages", "count", "8", "pages in the ACPI area"),
+    Param("automap_base", "address", "0xFFFFFFFF80400000", "virtual base of the debug automap area"),
+    Param("automap_size", "size", "12M", "size of the debug automap area"),
+    Param("automap_enabled", "switch", "y", "map pages on demand in the automap area (debug)"),
+    Param("lapic_virt_addr", "address", "0xFFFF800000000000", "virtual address of the local APIC page"),
+    Param("fba_base", "address", "0xFFFFFFFF90000000", "virtual base of the fixed-block allocator"),
+    Param("fba_size", "size", "1G", "size of the fixed-block allocator area"),
+    Param("emulator_memory", "size", "128M", "RAM given to QEMU and Bochs"),
+    Param("emulator_cpus", "count", "1", "CPUs given to QEMU and Bochs"),
+    Param("lapic_timer_hz", "count", "100", "periodic local APIC timer rate"),
+)
+PARAM_BY_NAME = {p.name: p for p in PARAM_TABLE}
+PARAMS = tuple(p.name for p in PARAM_TABLE)
+TEMPLATE_ONLY = ("author_name", "short_description", "license")
+CFG_KEYS = tuple(n for n in PARAMS if n not in TEMPLATE_ONLY)   # the keys of layout.cfg
+DEFAULTS = {p.name: p.default for p in PARAM_TABLE}
+
+# --------------------------------------------------------------------------
+# Rules (the table is rendered into docs/MemoryMap.md)
+# --------------------------------------------------------------------------
+
+Rule = collections.namedtuple("Rule", "id text why params")
+
+RULES = (
+    Rule("key-unknown", "Every key is a known parameter.",
+         "A misspelt key would otherwise be ignored silently.", ()),
+    Rule("key-missing", "Every layout parameter is given.",
+         "Each value is defined once, in layout.cfg; nothing falls back to a hidden default.", ()),
+    Rule("cfg-syntax", "layout.cfg holds `key = value` lines, blank lines and `#` comment lines; each key once.",
+         "A line the tool cannot read must not be skipped silently.", ()),
+    Rule("parse-address", "Addresses are 0x followed by 1 to 16 hex digits, nothing else.",
+         "Strict parsing: no decimal, signs, spaces or underscores that another tool might read differently.",
+         tuple(p.name for p in PARAM_TABLE if p.kind == "address")),
+    Rule("parse-size", "Sizes are a decimal or 0x-hex integer with an optional K, M or G suffix (binary), below 2^64.",
+         "One size syntax everywhere; 64K means 65536.",
+         tuple(p.name for p in PARAM_TABLE if p.kind == "size")),
+    Rule("parse-switch", "Switches are y or n (any case).", "Anything else is a typo.", ("automap_enabled",)),
+    Rule("parse-count", "Counts are decimal integers.", "Strict parsing.", tuple(COUNT_RANGES)),
+    Rule("count-range", "acpi_area_pages is 1..512, emulator_cpus 1..64, lapic_timer_hz 10..10000.",
+         "The ACPI area must hold at least one table page; QEMU and Bochs limits; a usable timer rate.",
+         tuple(COUNT_RANGES)),
+    Rule("emulator-memory", "emulator_memory is 32M..1024G and a multiple of 1M.",
+         "QEMU and Bochs take whole MiB; the kernel needs room above its first 2 MiB.", ("emulator_memory",)),
+    Rule("project-name", "project_name is 1 to 60 printable ASCII characters, without \", \\, { or }, "
+         "and without leading or trailing spaces.",
+         "It is pasted into C strings, layout.cfg and docs.", ("project_name",)),
+    Rule("project-slug", "project_slug matches ^[a-z][a-z0-9_]{0,39}$.",
+         "It names the directory, the image and make variables.", ("project_slug",)),
+    Rule("text", "author_name (1..100) and short_description (1..200) are printable, one line, "
+         "without \", \\, { or }.", "They are pasted into LICENSE and docs.",
+         ("author_name", "short_description")),
+    Rule("license", "license is one of " + ", ".join(LICENSES) + ".",
+         "Only these texts are in the template.", ("license",)),
+    Rule("real-mode-window", "The FAT buffer, the E820 buffer and the stage2 area lie in [0x500, 0x10000).",
+         "Stage1 and stage2 address them with segment 0 and 16-bit offsets, above the IVT and BIOS data area.",
+         ("fat_buffer_addr", "e820_buffer_addr", "stage2_addr")),
+    Rule("stage2-below-64k", "The stage2 area [stage2_addr, 0x10000) holds at least 0x1000 bytes.",
+         "Stage1 loads STAGE2.BIN with segment 0 and 16-bit offsets; past 0x10000 it would wrap onto the IVT.",
+         ("stage2_addr",)),
+    Rule("align-16", "The FAT buffer, E820 buffer, stage2 address and stage2 stack top are 16-byte aligned.",
+         "Paragraph alignment keeps real-mode segment arithmetic exact and the stack aligned.",
+         ("fat_buffer_addr", "e820_buffer_addr", "stage2_addr", "stage2_stack_top")),
+    Rule("stage2-stack-window", "The stage2 stack reserve [stage2_stack_top - 0x1000, stage2_stack_top) "
+         "lies in [0x500, 0x9FC00).", "Conventional memory above the IVT/BDA and below the EBDA.",
+         ("stage2_stack_top",)),
+    Rule("boot-pages-window", "The boot page tables and PMM bootstrap pages lie in [0x500, 0xA0000) or in "
+         "[0x100000, 0x200000).", "RAM below the VGA/ROM hole, or inside the first 2 MiB that the initial "
+         "page tables map.", ("boot_page_tables_addr", "pmm_bootstrap_addr")),
+    Rule("page-align", "Page tables, PMM bootstrap pages, and the kernel stack, BSS and load area have 4 KiB "
+         "aligned bases, ends and sizes.", "They are mapped and handed out page by page.",
+         ("boot_page_tables_addr", "pmm_bootstrap_addr", "kernel_stack_base", "kernel_stack_size",
+          "kernel_bss_base", "kernel_bss_size", "kernel_load_addr", "kernel_area_end")),
+    Rule("kernel-phys-window", "The kernel stack, BSS and load area lie in [0x100000, 0x200000).",
+         "Above the VGA/ROM hole; the initial page tables map only the first 2 MiB.",
+         ("kernel_stack_base", "kernel_stack_size", "kernel_bss_base", "kernel_bss_size",
+          "kernel_load_addr", "kernel_area_end")),
+    Rule("kernel-stack-min", "kernel_stack_size is at least 8K.", "Exception frames and the boot path need it.",
+         ("kernel_stack_size",)),
+    Rule("kernel-bss-min", "kernel_bss_size is at least 16K.", "The kernel's static data must fit.",
+         ("kernel_bss_size",)),
+    Rule("kernel-load-min", "The kernel load area [kernel_load_addr, kernel_area_end) is at least 64K.",
+         "KERNEL.BIN must fit.", ("kernel_load_addr", "kernel_area_end")),
+    Rule("phys-overlap", "Two physical regions overlap only if their lifetimes (boot phases) are disjoint.",
+         "A region written while another one is still in use corrupts it.",
+         tuple(p.name for p in PARAM_TABLE[5:17])),
+    Rule("kernel-virt-base", "kernel_virt_base is 2 MiB aligned, at or above 0xFFFFFFFF80000000, and the "
+         "4 MiB kernel window above it ends at or below 2^64.",
+         "-mcmodel=kernel needs the top 2 GiB; the window is mapped with 2 MiB pages.", ("kernel_virt_base",)),
+    Rule("virt-align", "Virtual areas have 4 KiB aligned bases and non-zero 4 KiB multiple sizes.",
+         "They are mapped page by page.",
+         ("pmm_area_base", "pmm_area_size", "acpi_area_base", "automap_base", "automap_size",
+          "lapic_virt_addr", "fba_base", "fba_size")),
+    Rule("higher-half", "Virtual areas lie in [0xFFFF800000000000, 2^64).",
+         "Canonical kernel half; the lower half is left for user space.",
+         ("pmm_area_base", "acpi_area_base", "automap_base", "lapic_virt_addr", "fba_base")),
+    Rule("virt-overlap", "The kernel window, PMM area, ACPI area, automap area (when enabled), LAPIC page and "
+         "FBA do not overlap.", "Each area's page-table entries belong to one owner.",
+         ("kernel_virt_base", "pmm_area_base", "acpi_area_base", "automap_base", "lapic_virt_addr", "fba_base")),
+    Rule("pmm-area-min", "pmm_area_size is at least 2M.", "The PMM keeps the area's last page unmapped as a "
+         "guard and needs room before it.", ("pmm_area_size",)),
+    Rule("fba-min", "fba_size is at least 64K.", "The bitmap block plus usable blocks.", ("fba_size",)),
+    Rule("fba-bitmap", "The FBA bitmap (1 bit per 4 KiB block, ceil(blocks / 8 / 4096) blocks at the start) "
+         "leaves at least one block.", "An allocator with no blocks is useless.", ("fba_size",)),
+)
+RULE_BY_ID = {r.id: r for r in RULES}
+
+# --------------------------------------------------------------------------
+# Regions (lifetimes are inclusive phase ranges)
+# --------------------------------------------------------------------------
+
+# shift says how a suggestion moves the region: "move" (base param, fixed
+# size), "start" (only the start moves), "top" (the param is the end).
+RegionSpec = collections.namedtuple("RegionSpec", "key name params lifetime purpose align shift extent")
+
+PHYS_REGIONS = (
+    RegionSpec("ivt_bda", "IVT and BIOS data area", (), (1, 3),
+               "Real-mode interrupt vectors and BIOS variables; every BIOS call uses them.",
+               1, None, lambda v: (0, IVT_BDA_END)),
+    RegionSpec("rm_stack", "real-mode stack", (), (1, 3),
+               "Stage1 sets SS:SP = 0:0x7C00; stage1 and stage2 use it while in real mode.",
+               1, None, lambda v: REAL_MODE_STACK),
+    RegionSpec("boot_sector", "boot sector", (), (1, 2),
+               "Stage1 as loaded by the BIOS; stage2 reads the BPB from it.",
+               1, None, lambda v: BOOT_SECTOR),
+    RegionSpec("fat_buffer", "FAT buffer", ("fat_buffer_addr",), (1, 2),
+               "Root directory (7168 bytes) or FAT (4608 bytes) plus a read bounce buffer, "
+               "while stage1 and stage2 find and load files.",
+               16, "move", lambda v: (v["fat_buffer_addr"], v["fat_buffer_addr"] + FAT_BUFFER_SIZE)),
+    RegionSpec("e820_buffer", "E820 buffer", ("e820_buffer_addr",), (3, 5),
+               "Boot-information block with the E820 entries: filled by stage2, read by the kernel's PMM.",
+               16, "move", lambda v: (v["e820_buffer_addr"], v["e820_buffer_addr"] + E820_BUFFER_SIZE)),
+    RegionSpec("stage2", "stage2 area", ("stage2_addr",), (1, 4),
+               "STAGE2.BIN (code, data, GDT), loaded by stage1 with segment 0 and 16-bit offsets.",
+               16, "start", lambda v: (v["stage2_addr"], SEGMENT0_END)),
+    RegionSpec("stage2_stack", "stage2 protected-mode stack", ("stage2_stack_top",), (4, 4),
+               "Stack reserve below stage2_stack_top while stage2 builds page tables and enters long mode.",
+               16, "top", lambda v: (v["stage2_stack_top"] - STAGE2_STACK_RESERVE, v["stage2_stack_top"])),
+    RegionSpec("ebda", "EBDA", (), (1, 3),
+               "Extended BIOS data area (lowest start seen on QEMU and Bochs); stage2 scans it for the RSDP.",
+               1, None, lambda v: (EBDA_BASE, HOLE_BASE)),
+    RegionSpec("hole", "VGA/ROM hole", (), (1, 5),
+               "Video memory and option and system ROMs; never usable RAM.",
+               1, None, lambda v: (HOLE_BASE, ONE_MIB)),
+    RegionSpec("page_tables", "boot page tables", ("boot_page_tables_addr",), (4, 5),
+               "PML4, PDPT, PD and PT built by stage2; the kernel keeps using them.",
+               PAGE, "move",
+               lambda v: (v["boot_page_tables_addr"], v["boot_page_tables_addr"] + BOOT_PAGE_TABLES_SIZE)),
+    RegionSpec("pmm_bootstrap", "PMM bootstrap pages", ("pmm_bootstrap_addr",), (5, 5),
+               "Region struct and stack bottom, PMM-area page directory and page table, "
+               "used before the PMM can allocate.",
+               PAGE, "move", lambda v: (v["pmm_bootstrap_addr"], v["pmm_bootstrap_addr"] + PMM_BOOTSTRAP_SIZE)),
+    RegionSpec("kernel_stack", "kernel stack", ("kernel_stack_base", "kernel_stack_size"), (5, 5),
+               "Initial long-mode stack; stage2 sets RSP to its top.",
+               PAGE, "move",
+               lambda v: (v["kernel_stack_base"], v["kernel_stack_base"] + v["kernel_stack_size"])),
+    RegionSpec("kernel_bss", "kernel BSS", ("kernel_bss_base", "kernel_bss_size"), (5, 5),
+               "The kernel's zero-initialised data, cleared by the kernel entry.",
+               PAGE, "move", lambda v: (v["kernel_bss_base"], v["kernel_bss_base"] + v["kernel_bss_size"])),
+    RegionSpec("kernel_load", "kernel load area", ("kernel_load_addr", "kernel_area_end"), (2, 5),
+               "KERNEL.BIN, copied above 1 MiB by stage2; the kernel runs from here.",
+               PAGE, "start", lambda v: (v["kernel_load_addr"], v["kernel_area_end"])),
+)
+
+VIRT_REGIONS = (
+    RegionSpec("kernel_window", "kernel window", ("kernel_virt_base",), None,
+               "Physical [0, 4 MiB) at kernel_virt_base: the first 2 MiB from boot, the second mapped by the kernel.",
+               2 * MIB, "move", lambda v: (v["kernel_virt_base"], v["kernel_virt_base"] + KERNEL_WINDOW_SIZE)),
+    RegionSpec("pmm_area", "PMM area", ("pmm_area_base", "pmm_area_size"), None,
+               "PMM structures, mapped on demand; the last page is an unmapped guard page.",
+               PAGE, "move", lambda v: (v["pmm_area_base"], v["pmm_area_base"] + v["pmm_area_size"])),
+    RegionSpec("acpi_area", "ACPI area", ("acpi_area_base", "acpi_area_pages"), None,
+               "ACPI tables mapped read-only where they lie in physical memory.",
+               PAGE, "move", lambda v: (v["acpi_area_base"], v["acpi_area_base"] + v["acpi_area_pages"] * PAGE)),
+    RegionSpec("automap", "automap area", ("automap_base", "automap_size"), None,
+               "Debug only: a page fault here maps a fresh page and resumes.",
+               PAGE, "move", lambda v: (v["automap_base"], v["automap_base"] + v["automap_size"])),
+    RegionSpec("lapic", "LAPIC page", ("lapic_virt_addr",), None,
+               "The local APIC registers, mapped uncached.",
+               PAGE, "move", lambda v: (v["lapic_virt_addr"], v["lapic_virt_addr"] + LAPIC_PAGE_SIZE)),
+    RegionSpec("fba", "FBA area", ("fba_base", "fba_size"), None,
+               "Fixed-block allocator: bitmap blocks at the start, then 4 KiB blocks backed by PMM pages.",
+               PAGE, "move", lambda v: (v["fba_base"], v["fba_base"] + v["fba_size"])),
+)
+
+
+class Region(object):
+    """A region with concrete bounds [start, end)."""
+
+    def __init__(self, spec, start, end):
+        self.spec, self.start, self.end = spec, start, end
+        self.key, self.name, self.params = spec.key, spec.name, spec.params
+        self.lifetime = spec.lifetime
+
+    @property
+    def size(self):
+        return self.end - self.start
+
+
+def _regions(specs, v):
+    """The regions whose parameters parsed; the rest are skipped."""
+    out = []
+    for spec in specs:
+        if spec.key == "automap" and v.get("automap_enabled") is not True:
+            continue
+        try:
+            start, end = spec.extent(v)
+        except KeyError:
+            continue
+        out.append(Region(spec, start, end))
+    return out
+
+
+def phys_regions(v):
+    return _regions(PHYS_REGIONS, v)
+
+
+def virt_regions(v):
+    return _regions(VIRT_REGIONS, v)
+
+
+# --------------------------------------------------------------------------
+# Violations and formatting helpers
+# --------------------------------------------------------------------------
+
+class Violation(object):
+    """One broken rule: .param .value (the raw text) .rule (id) .message; .other names the other region."""
+
+    def __init__(self, param, value, rule, message, other=None):
+        self.param, self.value, self.rule, self.other = param, value, rule, other
+        self.message = "[%s] %s = %r: %s" % (rule, param, value, message)
+
+    def __str__(self):
+        return self.message
+
+    def __repr__(self):
+        return "Violation(%r)" % self.message
+
+
+def hx(n):
+    return "0x%X" % n
+
+
+def rng(start, end):
+    return "[%s, %s)" % (hx(start), hx(end))
+
+
+def human(n):
+    for unit, name in ((1 << 40, "TiB"), (GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")):
+        if n >= unit and n % unit == 0:
+            return "%d %s" % (n // unit, name)
+    return "%d bytes" % n
+
+
+def size_text(n):
+    """The shortest layout.cfg spelling of a size: 2M, 64K, or bytes."""
+    for unit, suffix in ((GIB, "G"), (MIB, "M"), (KIB, "K")):
+        if n >= unit and n % unit == 0:
+            return "%d%s" % (n // unit, suffix)
+    return str(n)
+
+
+def lifetime_text(lifetime):
+    first, last = lifetime
+    return str(first) if first == last else "%d-%d" % (first, last)
+
+
+def align_up(n, a):
+    return (n + a - 1) // a * a
+
+
+def align_down(n, a):
+    return n // a * a
+
+
+def phases_text(first, last):
+    names = ", ".join("%d %s" % (p, PHASES[p][0]) for p in range(first, last + 1))
+    return ("phase " if first == last else "phases ") + names
+
+
+# --------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------
+
+ADDRESS_RE = re.compile(r"0[xX][0-9a-fA-F]{1,16}")
+SIZE_RE = re.compile(r"(0[xX][0-9a-fA-F]{1,16}|[0-9]{1,20})([kKmMgG]?)")
+COUNT_RE = re.compile(r"[0-9]{1,9}")
+SLUG_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+SUFFIX = {"": 1, "k": KIB, "m": MIB, "g": GIB}
+FORBIDDEN_TEXT = set('"\\{}')
+
+
+def parse_address(text):
+    """(int, None) or (None, what was expected)."""
+    if isinstance(text, str) and ADDRESS_RE.fullmatch(text):
+        return int(text[2:], 16), None
+    return None, "expected an address: 0x followed by 1 to 16 hex digits, nothing else (e.g. 0x7E00)"
+
+
+def parse_size(text):
+    """(int, None) or (None, what was expected)."""
+    expected = "expected a size: a decimal or 0x-hex integer with an optional K, M or G suffix (e.g. 64K, 0x10000)"
+    match = SIZE_RE.fullmatch(text) if isinstance(text, str) else None
+    if not match:
+        return None, expected
+    digits, suffix = match.groups()
+    number = int(digits, 16) if digits[:2].lower() == "0x" else int(digits, 10)
+    value = number * SUFFIX[suffix.lower()]
+    if value >= TOP:
+        return None, "the size does not fit in 64 bits (%s)" % expected[9:]
+    return value, None
+
+
+def parse_switch(text):
+    if isinstance(text, str) and text.lower() in ("y", "n"):
+        return text.lower() == "y", None
+    return None, "expected y or n"
+
+
+def parse_count(name, text):
+    low, high = COUNT_RANGES[name]
+    if isinstance(text, str) and COUNT_RE.fullmatch(text):
+        return int(text, 10), None
+    return None, "expected a decimal integer from %d to %d" % (low, high)
+
+
+def _check_name(text):
+    if not isinstance(text, str) or not 1 <= len(text) <= 60:
+        return "expected 1 to 60 printable ASCII characters"
+    if any(not " " <= c <= "~" for c in text):
+        return "expected printable ASCII characters only (it is pasted into C strings)"
+    if FORBIDDEN_TEXT & set(text):
+        return "may not contain \", \\, { or } (it is pasted into C strings and docs)"
+    if text != text.strip():
+        return "may not start or end with a space"
+    return None
+
+
+def _check_text(name, text):
+    limit = 100 if name == "author_name" else 200
+    if not isinstance(text, str) or not 1 <= len(text) <= limit:
+        return "expected 1 to %d printable characters" % limit
+    if not text.isprintable():
+        return "expected printable characters on one line"
+    if FORBIDDEN_TEXT & set(text):
+        return "may not contain \", \\, { or }"
+    return None
+
+
+def _parse_one(param, text):
+    """(value, rule id of the error, message) for one parameter."""
+    kind = param.kind
+    if kind == "address":
+        value, err = parse_address(text)
+        return value, "parse-address", err
+    if kind == "size":
+        value, err = parse_size(text)
+        if err is None and param.name == "emulator_memory":
+            err = _check_emulator_memory(value)
+            return value, "emulator-memory", err
+        return value, "parse-size", err
+    if kind == "switch":
+        value, err = parse_switch(text)
+        return value, "parse-switch", err
+    if kind == "count":
+        value, err = parse_count(param.name, text)
+        if err is None:
+            low, high = COUNT_RANGES[param.name]
+            if not low <= value <= high:
+                return value, "count-range", "must be from %d to %d" % (low, high)
+        return value, "parse-count", err
+    if kind == "name":
+        return text, "project-name", _check_name(text)
+    if kind == "slug":
+        ok = isinstance(text, str) and SLUG_RE.fullmatch(text)
+        return text, "project-slug", None if ok else (
+            "expected a lower-case letter, then up to 39 lower-case letters, digits or underscores")
+    if kind == "license":
+        ok = isinstance(text, str) and text in LICENSES
+        return text, "license", None if ok else "expected one of " + ", ".join(LICENSES)
+    return text, "text", _check_text(param.name, text)
+
+
+def _check_emulator_memory(value):
+    low, high = EMULATOR_MEMORY_RANGE
+    if not low <= value <= high:
+        return "must be from 32M to 1024G"
+    if value % MIB:
+        return "must be a multiple of 1M: use %dM" % (align_up(value, MIB) // MIB)
+    return None
+
+
+# --------------------------------------------------------------------------
+# Rule checks: each takes the parsed values and returns violations; a check
+# skips what did not parse (that already has its own violation).
+# --------------------------------------------------------------------------
+
+def _v(v, raw, param, rule, message, other=None):
+    return Violation(param, raw.get(param), rule, message, other)
+
+
+def _check_real_mode_window(v, raw):
+    out = []
+    for r in phys_regions(v):
+        if r.key in ("fat_buffer", "e820_buffer") and (r.start < IVT_BDA_END or r.end > SEGMENT0_END):
+            out.append(_v(v, raw, r.params[0], "real-mode-window",
+                          "the %s %s must lie in [0x500, 0x10000) (segment 0, 16-bit offsets, above the "
+                          "IVT/BDA): use a value from 0x500 to %s"
+                          % (r.name, rng(r.start, r.end), hx(align_down(SEGMENT0_END - r.size, 16)))))
+        if r.key == "stage2" and r.start < IVT_BDA_END:
+            out.append(_v(v, raw, "stage2_addr", "real-mode-window",
+                          "the stage2 area %s starts inside the IVT/BIOS data area [0x0, 0x500): "
+                          "use 0x500 or above" % rng(r.start, r.end)))
+    return out
+
+
+def _check_stage2_below_64k(v, raw):
+    if "stage2_addr" not in v or v["stage2_addr"] + STAGE2_MIN_SIZE <= SEGMENT0_END:
+        return []
+    start = v["stage2_addr"]
+    what = ("starts at or above 0x10000, which segment 0 with 16-bit offsets cannot reach"
+            if start >= SEGMENT0_END else
+            "the stage2 area [%s, 0x10000) holds only %d bytes" % (hx(start), SEGMENT0_END - start))
+    return [_v(v, raw, "stage2_addr", "stage2-below-64k",
+               "%s; stage1 loads STAGE2.BIN with segment 0 and 16-bit offsets, so the area ends at 0x10000 "
+               "and needs at least 0x1000 bytes: use stage2_addr 0xF000 or below" % what)]
+
+
+def _check_align_16(v, raw):
+    out = []
+    for name in ("fat_buffer_addr", "e820_buffer_addr", "stage2_addr", "stage2_stack_top"):
+        if name in v and v[name] % 16:
+            out.append(_v(v, raw, name, "align-16",
+                          "must be a multiple of 16: use %s" % hx(align_up(v[name], 16))))
+    return out
+
+
+def _check_stage2_stack_window(v, raw):
+    if "stage2_stack_top" not in v:
+        return []
+    top = v["stage2_stack_top"]
+    if top - STAGE2_STACK_RESERVE >= IVT_BDA_END and top <= EBDA_BASE:
+        return []
+    return [_v(v, raw, "stage2_stack_top", "stage2-stack-window",
+               "the stage2 stack reserve %s must lie in [0x500, 0x9FC00) (conventional memory below the "
+               "EBDA): use a top from 0x1500 to 0x9FC00" % rng(top - STAGE2_STACK_RESERVE, top))]
+
+
+def _check_boot_pages_window(v, raw):
+    out = []
+    for r in phys_regions(v):
+        if r.key not in ("page_tables", "pmm_bootstrap"):
+            continue
+        low_ok = r.start >= IVT_BDA_END and r.end <= HOLE_BASE
+        high_ok = r.start >= ONE_MIB and r.end <= TWO_MIB
+        if not (low_ok or high_ok):
+            out.append(_v(v, raw, r.params[0], "boot-pages-window",
+                          "the %s %s must lie in [0x500, 0xA0000) or in [0x100000, 0x200000) (below the "
+                          "VGA/ROM hole, or in the first 2 MiB the initial page tables map): use a value from "
+                          "0x1000 to %s or from 0x100000 to %s"
+                          % (r.name, rng(r.start, r.end), hx(HOLE_BASE - r.size), hx(TWO_MIB - r.size))))
+    return out
+
+
+def _check_page_align(v, raw):
+    out = []
+    for name in ("boot_page_tables_addr", "pmm_bootstrap_addr", "kernel_stack_base", "kernel_stack_size",
+                 "kernel_bss_base", "kernel_bss_size", "kernel_load_addr", "kernel_area_end"):
+        if name in v and v[name] % PAGE:
+            fix = align_up(v[name], PAGE)
+            hint = hx(fix) if PARAM_BY_NAME[name].kind == "address" else size_text(fix)
+            out.append(_v(v, raw, name, "page-align", "must be a multiple of 4 KiB (0x1000): use %s" % hint))
+    return out
+
+
+def _check_kernel_phys_window(v, raw):
+    out = []
+    for r in phys_regions(v):
+        if r.key not in ("kernel_stack", "kernel_bss", "kernel_load"):
+            continue
+        why = ("the %s %s must lie in [0x100000, 0x200000) (above the VGA/ROM hole, inside the first 2 MiB "
+               "the initial page tables map)" % (r.name, rng(r.start, r.end)))
+        if r.key == "kernel_load":
+            if r.start < ONE_MIB:
+                out.append(_v(v, raw, "kernel_load_addr", "kernel-phys-window", why + ": use 0x100000 or above"))
+            if r.end > TWO_MIB:
+                out.append(_v(v, raw, "kernel_area_end", "kernel-phys-window", why + ": use 0x200000 or below"))
+        elif r.start < ONE_MIB or r.end > TWO_MIB:
+            hint = ": use a base from 0x100000 to %s" % hx(TWO_MIB - r.size) if r.size <= MIB else ""
+            out.append(_v(v, raw, r.params[0], "kernel-phys-window", why + hint))
+    return out
+
+
+def _check_minimum(rule, name, minimum, what):
+    def check(v, raw):
+        if name in v and v[name] < minimum:
+            return [_v(v, raw, name, rule, "the %s is %s; it must be at least %s: use %s"
+                       % (what, human(v[name]), human(minimum), size_text(minimum)))]
+        return []
+    return check
+
+
+def _check_kernel_load_min(v, raw):
+    if "kernel_load_addr" not in v or "kernel_area_end" not in v:
+        return []
+    start, end = v["kernel_load_addr"], v["kernel_area_end"]
+    if end - start >= 64 * KIB:
+        return []
+    size = "empty" if end <= start else "%s" % human(end - start)
+    return [_v(v, raw, "kernel_area_end", "kernel-load-min",
+               "the kernel load area %s is %s; it must hold at least 64 KiB: use kernel_area_end %s or above"
+               % (rng(start, end), size, hx(start + 64 * KIB)))]
+
+
+def _region_ref(r, raw):
+    if not r.params:
+        return "the %s (fixed) %s" % (r.name, rng(r.start, r.end))
+    given = ", ".join("%s = %r" % (p, raw.get(p)) for p in r.params)
+    return "the %s (%s) %s" % (r.name, given, rng(r.start, r.end))
+
+
+def _move_hint(mover, other):
+    """A value of mover's first parameter that clears other."""
+    spec, name = mover.spec, mover.params[0]
+    if spec.shift == "top":
+        above = align_up(other.end, spec.align) + mover.size
+        below = align_down(other.start, spec.align)
+        text = "set %s to %s or above" % (name, hx(above))
+        if below - mover.size >= 0:
+            text += ", or to %s or below" % hx(below)
+        return text
+    above = align_up(other.end, spec.align)
+    text = "set %s to %s or above (past the %s)" % (name, hx(above), other.name)
+    if spec.shift == "move" and other.start - mover.size >= 0:
+        text += ", or to %s or below" % hx(align_down(other.start - mover.size, spec.align))
+    return text
+
+
+def _pick_mover(a, b, raw):
+    """(mover, other): the region to move is one with parameters, preferably
+    the one whose values differ from the defaults, else the later one."""
+    if not a.params:
+        return b, a
+    if not b.params:
+        return a, b
+    a_default = all(raw.get(p) == DEFAULTS[p] for p in a.params)
+    b_default = all(raw.get(p) == DEFAULTS[p] for p in b.params)
+    return (a, b) if b_default and not a_default else (b, a)
+
+
+def _overlaps(a, b):
+    return a.start < b.end and b.start < a.end
+
+
+def _check_phys_overlap(v, raw):
+    out = []
+    regions = phys_regions(v)
+    for i, a in enumerate(regions):
+        for b in regions[i + 1:]:
+            first, last = max(a.lifetime[0], b.lifetime[0]), min(a.lifetime[1], b.lifetime[1])
+            if first > last or not _overlaps(a, b):
+                continue
+            mover, other = _pick_mover(a, b, raw)
+            out.append(_v(v, raw, mover.params[0], "phys-overlap",
+                          "%s overlaps %s; both are live in %s: %s"
+                          % (_region_ref(mover, raw), _region_ref(other, raw), phases_text(first, last),
+                             _move_hint(mover, other)), other=other.name))
+    return out
+
+
+def _check_kernel_virt_base(v, raw):
+    if "kernel_virt_base" not in v:
+        return []
+    base, out = v["kernel_virt_base"], []
+    if base % (2 * MIB):
+        fix = min(align_up(max(base, KERNEL_VIRT_MIN), 2 * MIB), TOP - KERNEL_WINDOW_SIZE)
+        out.append(_v(v, raw, "kernel_virt_base", "kernel-virt-base",
+                      "must be a multiple of 2 MiB (0x200000), the kernel window is mapped with 2 MiB pages: "
+                      "use %s" % hx(fix)))
+    if base < KERNEL_VIRT_MIN:
+        out.append(_v(v, raw, "kernel_virt_base", "kernel-virt-base",
+                      "must be at or above 0xFFFFFFFF80000000 (-mcmodel=kernel links the kernel into the top "
+                      "2 GiB): use 0xFFFFFFFF80000000"))
+    if base + KERNEL_WINDOW_SIZE > TOP:
+        out.append(_v(v, raw, "kernel_virt_base", "kernel-virt-base",
+                      "the 4 MiB kernel window %s must end at or below 2^64: use 0xFFFFFFFFFFC00000 or below"
+                      % rng(base, base + KERNEL_WINDOW_SIZE)))
+    return out
+
+
+VIRT_ALIGNED = ("pmm_area_base", "pmm_area_size", "acpi_area_base", "automap_base", "automap_size",
+                "lapic_virt_addr", "fba_base", "fba_size")
+
+
+def _check_virt_align(v, raw):
+    out = []
+    for name in VIRT_ALIGNED:
+        if name.startswith("automap") and v.get("automap_enabled") is not True:
+            continue
+        if name in v and v[name] % PAGE:
+            fix = align_up(v[name], PAGE)
+            hint = hx(fix) if PARAM_BY_NAME[name].kind == "address" else size_text(fix)
+            out.append(_v(v, raw, name, "virt-align", "must be a multiple of 4 KiB (0x1000): use %s" % hint))
+    if v.get("automap_enabled") is True and v.get("automap_size") == 0:
+        out.append(_v(v, raw, "automap_size", "virt-align", "must not be 0 while automap_enabled is y: use 4K"))
+    return out
+
+
+def _check_higher_half(v, raw):
+    out = []
+    for r in virt_regions(v):
+        if r.key == "kernel_window" or (r.start >= HIGHER_HALF and r.end <= TOP):
+            continue
+        hint = (": use a base from 0xFFFF800000000000 to %s" % hx(align_down(TOP - r.size, PAGE))
+                if r.size <= TOP - HIGHER_HALF else "")
+        out.append(_v(v, raw, r.params[0], "higher-half",
+                      "the %s %s must lie in the canonical higher half [0xFFFF800000000000, 2^64)%s"
+                      % (r.name, rng(r.start, r.end), hint)))
+    return out
+
+
+def _check_virt_overlap(v, raw):
+    out = []
+    regions = virt_regions(v)
+    for i, a in enumerate(regions):
+        for b in regions[i + 1:]:
+            if _overlaps(a, b):
+                mover, other = _pick_mover(a, b, raw)
+                out.append(_v(v, raw, mover.params[0], "virt-overlap", "%s overlaps %s: %s"
+                              % (_region_ref(mover, raw), _region_ref(other, raw), _move_hint(mover, other)),
+                              other=other.name))
+    return out
+
+
+def _check_fba_bitmap(v, raw):
+    size = v.get("fba_size")
+    if size is None or size % PAGE or size == 0:
+        return []
+    blocks = size // PAGE
+    if blocks - fba_bitmap_blocks(blocks) >= 1:
+        return []
+    return [_v(v, raw, "fba_size", "fba-bitmap",
+               "%d block(s) of 4 KiB, all taken by the bitmap; none left to allocate: use 64K or more" % blocks)]
+
+
+def fba_bitmap_blocks(blocks):
+    """Blocks taken by the FBA bitmap: 1 bit per block, rounded up to whole 4 KiB blocks."""
+    return (blocks + 8 * PAGE - 1) // (8 * PAGE)
+
+
+CHECKS = (
+    _check_real_mode_window,
+    _check_stage2_below_64k,
+    _check_align_16,
+    _check_stage2_stack_window,
+    _check_boot_pages_window,
+    _check_page_align,
+    _check_kernel_phys_window,
+    _check_minimum("kernel-stack-min", "kernel_stack_size", 8 * KIB, "kernel stack"),
+    _check_minimum("kernel-bss-min", "kernel_bss_size", 16 * KIB, "kernel BSS"),
+    _check_kernel_load_min,
+    _check_phys_overlap,
+    _check_kernel_virt_base,
+    _check_virt_align,
+    _check_higher_half,
+    _check_virt_overlap,
+    _check_minimum("pmm-area-min", "pmm_area_size", 2 * MIB, "PMM area"),
+    _check_minimum("fba-min", "fba_size", 64 * KIB, "FBA area"),
+    _check_fba_bitmap,
+)
+
+
+# --------------------------------------------------------------------------
+# The parsed layout and the public entry points
+# --------------------------------------------------------------------------
+
+class Layout(object):
+    """A valid layout: attributes named like the parameters (ints, bools, strings); .raw keeps the text."""
+
+    def __init__(self, values, raw):
+        self.__dict__.update(values)
+        self.raw = dict(raw)
+
+    @property
+    def values(self):
+        return {name: getattr(self, name) for name in PARAMS if hasattr(self, name)}
+
+    def phys_regions(self):
+        return phys_regions(self.values)
+
+    def virt_regions(self):
+        return virt_regions(self.values)
+
+    @property
+    def fba_blocks(self):
+        return self.fba_size // PAGE
+
+    @property
+    def fba_bitmap_blocks(self):
+        return fba_bitmap_blocks(self.fba_blocks)
+
+    @property
+    def emulator_memory_mib(self):
+        return self.emulator_memory // MIB
+
+
+def _check_keys(values, allowed):
+    out = []
+    for key in values:
+        if isinstance(key, str) and key.startswith("_"):
+            continue                                  # cookiecutter's private keys
+        if key not in allowed:
+            out.append(Violation(str(key), values[key], "key-unknown",
+                                 "unknown parameter; the parameters are: " + ", ".join(allowed)))
+    for key in CFG_KEYS:
+        if key not in values:
+            out.append(Violation(key, None, "key-missing", "missing; add it (default %s)" % DEFAULTS[key]))
+    return out
+
+
+def parse_layout(values, allowed=PARAMS):
+    """(Layout, []) when every rule holds, else (None, [Violation, ...]) listing all of them.
+
+    values maps parameter names to strings (cookiecutter's context or
+    layout.cfg); keys starting with "_" are ignored. Never raises.
+    """
+    if not isinstance(values, dict):
+        return None, [Violation("(input)", values, "key-missing", "expected a mapping of parameters")]
+    raw = {k: values[k] for k in values if k in PARAM_BY_NAME}
+    violations = _check_keys(values, allowed)
+    parsed = {}
+    for name in PARAMS:
+        if name not in raw:
+            continue
+        value, rule, err = _parse_one(PARAM_BY_NAME[name], raw[name])
+        if err is None:
+            parsed[name] = value
+        else:
+            violations.append(Violation(name, raw[name], rule, err))
+    for check in CHECKS:
+        violations.extend(check(parsed, raw))
+    if violations:
+        return None, violations
+    return Layout(parsed, raw), []
+
+
+def validate(values):
+    """Every violation of every rule for this mapping of parameter strings; [] when valid."""
+    return parse_layout(values)[1]
+
+
+def read_layout_file(path):
+    """(dict of key -> value text, [Violation]) for a layout.cfg file.
+
+    Lines are `key = value`, blank, or comments starting with `#` (whole
+    lines only: a value may contain #). Never raises.
+    """
+    try:
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, [Violation("(file)", str(path), "cfg-syntax", "cannot read it: %s" % exc)]
+    values, out = {}, []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        key, sep, value = stripped.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+            out.append(Violation("line %d" % number, line, "cfg-syntax", "expected `key = value` or a # comment"))
+        elif key in values:
+            out.append(Violation(key, value.strip(), "cfg-syntax", "given twice (again on line %d)" % number))
+        else:
+            values[key] = value.strip()
+    return values, out
+
+
+def load_layout(path):
+    """(Layout or None, [Violation]) for a layout.cfg file: read_layout_file + parse_layout."""
+    values, out = read_layout_file(path)
+    if out:
+        return None, out
+    return parse_layout(values, allowed=CFG_KEYS)
+
+
+# --------------------------------------------------------------------------
+# Generated symbols, shared by the C, NASM and linker outputs
+# --------------------------------------------------------------------------
+
+BANNER = "generated from layout.cfg by tools/layout.py - do not edit"
+
+
+def symbols(layout):
+    """[(group, NAME, value, comment)] in output order; group is phys, virt or tunable."""
+    L = layout
+    return [
+        ("phys", "LAYOUT_FAT_BUFFER", L.fat_buffer_addr, "stage1/stage2 FAT and root-directory buffer"),
+        ("phys", "LAYOUT_FAT_BUFFER_SIZE", FAT_BUFFER_SIZE, "bytes"),
+        ("phys", "LAYOUT_E820_BUFFER", L.e820_buffer_addr, "boot-information block + E820 entries"),
+        ("phys", "LAYOUT_E820_BUFFER_SIZE", E820_BUFFER_SIZE, "bytes"),
+        ("phys", "LAYOUT_STAGE2_ADDR", L.stage2_addr, "STAGE2.BIN load address (segment 0)"),
+        ("phys", "LAYOUT_STAGE2_END", SEGMENT0_END, "end of the stage2 area (exclusive)"),
+        ("phys", "LAYOUT_STAGE2_STACK_TOP", L.stage2_stack_top, "stage2 protected-mode stack top"),
+        ("phys", "LAYOUT_STAGE2_STACK_SIZE", STAGE2_STACK_RESERVE, "stage2 stack reserve below its top"),
+        ("phys", "LAYOUT_BOOT_PAGE_TABLES", L.boot_page_tables_addr, "PML4, PDPT, PD, PT (one page each)"),
+        ("phys", "LAYOUT_BOOT_PAGE_TABLES_SIZE", BOOT_PAGE_TABLES_SIZE, "bytes"),
+        ("phys", "LAYOUT_PMM_BOOTSTRAP", L.pmm_bootstrap_addr, "PMM region page, PMM-area PD, PMM-area PT"),
+        ("phys", "LAYOUT_PMM_BOOTSTRAP_SIZE", PMM_BOOTSTRAP_SIZE, "bytes"),
+        ("phys", "LAYOUT_KERNEL_STACK_BASE", L.kernel_stack_base, "bottom of the initial kernel stack"),
+        ("phys", "LAYOUT_KERNEL_STACK_SIZE", L.kernel_stack_size, human(L.kernel_stack_size)),
+        ("phys", "LAYOUT_KERNEL_STACK_TOP", L.kernel_stack_base + L.kernel_stack_size,
+         "initial RSP (physical; add LAYOUT_KERNEL_VIRT_BASE)"),
+        ("phys", "LAYOUT_KERNEL_BSS_BASE", L.kernel_bss_base, "kernel BSS"),
+        ("phys", "LAYOUT_KERNEL_BSS_SIZE", L.kernel_bss_size, human(L.kernel_bss_size)),
+        ("phys", "LAYOUT_KERNEL_LOAD_ADDR", L.kernel_load_addr, "KERNEL.BIN is copied here"),
+        ("phys", "LAYOUT_KERNEL_AREA_END", L.kernel_area_end, "end of the kernel load area (exclusive)"),
+        ("virt", "LAYOUT_KERNEL_VIRT_BASE", L.kernel_virt_base, "virtual address of physical 0"),
+        ("virt", "LAYOUT_KERNEL_WINDOW_SIZE", KERNEL_WINDOW_SIZE, "physical [0, 4 MiB) mapped at the base"),
+        ("virt", "LAYOUT_PMM_AREA_BASE", L.pmm_area_base, "PMM structures"),
+        ("virt", "LAYOUT_PMM_AREA_SIZE", L.pmm_area_size, human(L.pmm_area_size) + ", last page is a guard"),
+        ("virt", "LAYOUT_ACPI_AREA_BASE", L.acpi_area_base, "ACPI tables are mapped here"),
+        ("virt", "LAYOUT_ACPI_AREA_PAGES", L.acpi_area_pages, "pages in the ACPI area"),
+        ("virt", "LAYOUT_ACPI_AREA_SIZE", L.acpi_area_pages * PAGE, "bytes"),
+        ("virt", "LAYOUT_AUTOMAP_BASE", L.automap_base, "debug automap area"),
+        ("virt", "LAYOUT_AUTOMAP_SIZE", L.automap_size, human(L.automap_size)),
+        ("virt", "LAYOUT_AUTOMAP_ENABLED", int(L.automap_enabled), "1: page faults there map a page"),
+        ("virt", "LAYOUT_LAPIC_VIRT", L.lapic_virt_addr, "local APIC registers (one page, uncached)"),
+        ("virt", "LAYOUT_FBA_BASE", L.fba_base, "fixed-block allocator area"),
+        ("virt", "LAYOUT_FBA_SIZE", L.fba_size, human(L.fba_size)),
+        ("virt", "LAYOUT_FBA_BITMAP_BLOCKS", L.fba_bitmap_blocks, "blocks at the start holding the bitmap"),
+        ("tunable", "LAYOUT_LAPIC_TIMER_HZ", L.lapic_timer_hz, "periodic LAPIC timer rate"),
+        ("tunable", "LAYOUT_EMULATOR_MEMORY_MIB", L.emulator_memory_mib, "RAM for QEMU and Bochs, MiB"),
+        ("tunable", "LAYOUT_EMULATOR_CPUS", L.emulator_cpus, "CPUs for QEMU and Bochs"),
+    ]
+
+
+GROUP_TITLES = {
+    "phys": "Physical addresses (memlayout): boot loader and kernel",
+    "virt": "Virtual addresses (memlayout): kernel address space",
+    "tunable": "Tunables (param)",
+}
+
+
+def _region_map(layout, prefix):
+    """A top-down comment map of all regions, one line each."""
+    lines = [prefix + "Physical memory, top down: [start, end)  size  region  (live in phases)"]
+    for r in sorted(layout.phys_regions(), key=lambda r: (-r.start, -r.end)):
+        lines.append(prefix + "  %-10s %-10s %-10s %s (%s)" % (
+            hx(r.start), hx(r.end), human(r.size), r.name, lifetime_text(r.lifetime)))
+    lines.append(prefix + "Virtual memory, top down:")
+    for r in sorted(layout.virt_regions(), key=lambda r: (-r.start, -r.end)):
+        lines.append(prefix + "  0x%016X 0x%016X %-9s %s" % (r.start, r.end % TOP, human(r.size), r.name))
+    lines.append(prefix + "Phases: " + ", ".join("%d %s" % (n, PHASES[n][0]) for n in PHASES))
+    return lines
+
+
+def render_c_header(layout):
+    out = ["/* %s */" % BANNER, "#ifndef LAYOUT_GENERATED_H", "#define LAYOUT_GENERATED_H", "", "/*"]
+    out += _region_map(layout, " * ")
+    out += [" */", "", '#define LAYOUT_PROJECT_NAME "%s"' % layout.project_name]
+    group = None
+    for grp, name, value, comment in symbols(layout):
+        if grp != group:
+            out += ["", "/* %s */" % GROUP_TITLES[grp]]
+            group = grp
+        out.append("#define %-30s %-22s /* %s */" % (name, "0x%XULL" % value, comment))
+    out += ["", "#endif /* LAYOUT_GENERATED_H */", ""]
+    return "\n".join(out)
+
+
+def render_nasm(layout):
+    out = ["; %s" % BANNER, ";"]
+    out += _region_map(layout, "; ")
+    group = None
+    for grp, name, value, comment in symbols(layout):
+        if grp != group:
+            out += ["", "; %s" % GROUP_TITLES[grp]]
+            group = grp
+        out.append("%%define %-30s %-20s ; %s" % (name, "0x%X" % value, comment))
+    return "\n".join(out) + "\n"
+
+
+def render_ld(layout):
+    out = ["/* %s */" % BANNER]
+    group = None
+    for grp, name, value, comment in symbols(layout):
+        if grp != group:
+            out += ["", "/* %s */" % GROUP_TITLES[grp]]
+            group = grp
+        out.append("%-30s = %s; /* %s */" % (name, "0x%X" % value, comment))
+    return "\n".join(out) + "\n"
+
+
+def render_make(layout):
+    return "\n".join([
+        "# %s" % BANNER,
+        "LAYOUT_PROJECT_SLUG := %s" % layout.project_slug,
+        "LAYOUT_EMULATOR_MEMORY_MIB := %d" % layout.emulator_memory_mib,
+        "LAYOUT_EMULATOR_CPUS := %d" % layout.emulator_cpus,
+        "",
+    ])
+
+
+BOCHS_MAX_HOST_MIB = 2048
+
+
+def render_bochsrc(layout, image, serial_log):
+    mib = layout.emulator_memory_mib
+    memory = ("megs: %d" % mib if mib <= BOCHS_MAX_HOST_MIB else
+              "# more than %d MiB: Bochs backs the guest RAM with a smaller host buffer\n"
+              "memory: guest=%d, host=%d" % (BOCHS_MAX_HOST_MIB, mib, BOCHS_MAX_HOST_MIB))
+    return "\n".join([
+        "# %s" % BANNER,
+        "# Bochs 2.7 configuration for %s: boots the floppy image, COM1 to a file." % layout.project_slug,
+        "# RAM and CPUs come from emulator_memory and emulator_cpus in layout.cfg.",
+        memory,
+        "cpu: count=%d, ips=50000000, reset_on_triple_fault=0" % layout.emulator_cpus,
+        "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
+        "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
+        "# the boot disk",
+        "floppya: 1_44=%s, status=inserted" % image,
+        "boot: floppy",
+        "floppy_bootsig_check: disabled=0",
+        "# text display in the terminal; serial output goes to a file",
+        "display_library: term",
+        "com1: enabled=1, mode=file, dev=%s" % serial_log,
+        "port_e9_hack: enabled=1",
+        "speaker: enabled=0",
+        "clock: sync=none, time0=local",
+        "# xchg bx, bx stops in the Bochs debugger",
+        "magic_break: enabled=1",
+        "# log to stderr; a panic ends the emulator",
+        "log: -",
+        "panic: action=fatal",
+        "error: action=report",
+        "info: action=ignore",
+        "debug: action=ignore",
+        "mouse: enabled=0",
+        "",
+    ])
+
+
+# --------------------------------------------------------------------------
+# docs/MemoryMap.md
+# --------------------------------------------------------------------------
+
+def _row(cells):
+    return "| " + " | ".join(cells) + " |"
+
+
+def _table(header, rows):
+    return [_row(header), _row(["---"] * len(header))] + [_row(r) for r in rows]
+
+
+def _addr(n):
+    return "`0x%016X`" % n
+
+
+def _region_rows(regions):
+    rows = []
+    for r in sorted(regions, key=lambda r: (r.start, r.end)):
+        params = ", ".join("`%s`" % p for p in r.params) or "fixed"
+        rows.append([_addr(r.start), _addr(r.end - 1), human(r.size), r.name, params,
+                     lifetime_text(r.lifetime), r.spec.purpose])
+    return rows
+
+
+def _phys_sections(layout):
+    regions = layout.phys_regions()
+    header = ["Start", "End (incl.)", "Size", "Region", "Parameters", "Live in phases", "Use"]
+    low = [r for r in regions if r.start < ONE_MIB]
+    kept = [r for r in regions if r.lifetime[1] == 5]
+    return (["## Low memory (physical)", "",
+             "Everything stage1 and stage2 touch in real mode lies below 1 MiB; regions whose lifetimes "
+             "are disjoint may share memory.", ""]
+            + _table(header, _region_rows(low))
+            + ["", "## Kernel physical memory (after stage2 is done)", "",
+               "These regions are still in use when the kernel runs; the PMM never hands out the first "
+               "2 MiB.", ""]
+            + _table(header, _region_rows(kept)))
+
+
+def _paging_section(layout):
+    L = layout
+    pt = L.boot_page_tables_addr
+    names = ("PML4", "PDPT", "PD", "PT")
+    rows = [[_addr(pt + i * PAGE), _addr(pt + (i + 1) * PAGE - 1), "initial " + n] for i, n in enumerate(names)]
+    return (["## Initial page-table layout (built by stage2)", ""]
+            + _table(["Start", "End (incl.)", "Table"], rows)
+            + ["", "Stage2 maps two windows onto physical [0, 2 MiB):", "",
+               "* `0x0000000000000000` - `0x00000000001FFFFF`: identity map (dropped by the kernel)",
+               "* %s - %s: the kernel window (kept)" % (_addr(L.kernel_virt_base),
+                                                        _addr(L.kernel_virt_base + 2 * MIB - 1)),
+               "",
+               "The kernel then maps physical [2 MiB, 4 MiB) at %s - %s."
+               % (_addr(L.kernel_virt_base + 2 * MIB), _addr(L.kernel_virt_base + 4 * MIB - 1))])
+
+
+def _virt_section(layout):
+    L = layout
+    rows = []
+    for r in sorted(layout.virt_regions(), key=lambda r: r.start):
+        params = ", ".join("`%s`" % p for p in r.params)
+        rows.append([_addr(r.start), _addr(r.end - 1), human(r.size), str((r.start >> 39) & 0x1FF),
+                     r.name, params, r.spec.purpose])
+    out = (["## Kernel virtual areas", ""]
+           + _table(["Start", "End (incl.)", "Size", "PML4 slot", "Area", "Parameters", "Use"], rows)
+           + ["", "The PMM area's guard page is %s - %s (never mapped)."
+              % (_addr(L.pmm_area_base + L.pmm_area_size - PAGE), _addr(L.pmm_area_base + L.pmm_area_size - 1))])
+    if not L.automap_enabled:
+        out += ["", "The automap area is disabled (`automap_enabled = n`): %s - %s is not reserved."
+                % (_addr(L.automap_base), _addr(L.automap_base + L.automap_size - 1))]
+    return out
+
+
+def _fba_section(layout):
+    L = layout
+    blocks, bitmap = L.fba_blocks, L.fba_bitmap_blocks
+    return ["## Fixed-block allocator arithmetic", "",
+            "* area: %s - %s, %s" % (_addr(L.fba_base), _addr(L.fba_base + L.fba_size - 1), human(L.fba_size)),
+            "* blocks of 4 KiB: %d" % blocks,
+            "* bitmap: %d bits = %d bytes, rounded up to %d block(s) at the start of the area"
+            % (blocks, (blocks + 7) // 8, bitmap),
+            "* blocks left for allocation: %d" % (blocks - bitmap)]
+
+
+def _phase_and_rule_sections():
+    phases = [[str(n), name, what] for n, (name, what) in PHASES.items()]
+    rules = [["`%s`" % r.id, r.text, r.why, ", ".join("`%s`" % p for p in r.params)] for r in RULES]
+    return (["## Boot phases", ""] + _table(["Phase", "Name", "What happens"], phases)
+            + ["", "## Rules checked by tools/layout.py (and the template's pre-generation hook)", ""]
+            + _table(["Id", "Rule", "Why", "Parameters"], rules))
+
+
+def render_memory_map(layout):
+    out = ["<!-- %s -->" % BANNER, "# Memory map of %s" % layout.project_name, "",
+           "All addresses come from `layout.cfg`; ranges are inclusive in the tables. "
+           "Run `make` after editing `layout.cfg`: it re-checks the rules and regenerates this file.", ""]
+    for section in (_phys_sections(layout), _paging_section(layout), _virt_section(layout),
+                    _fba_section(layout), _phase_and_rule_sections()):
+        out += section + [""]
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+
+def _arg_parser():
+    parser = argparse.ArgumentParser(description="Check layout.cfg and generate the files derived from it.")
+    parser.add_argument("layout_cfg")
+    for option in ("--c-header", "--nasm", "--ld", "--make", "--bochsrc", "--memory-map"):
+        parser.add_argument(option, metavar="OUT")
+    parser.add_argument("--image", help="floppy image named in the Bochs config")
+    parser.add_argument("--serial-log", help="COM1 log file named in the Bochs config")
+    return parser
+
+
+def _outputs(args, layout):
+    """[(path, text)] for every requested file."""
+    jobs = [(args.c_header, render_c_header), (args.nasm, render_nasm), (args.ld, render_ld),
+            (args.make, render_make), (args.memory_map, render_memory_map)]
+    out = [(path, render(layout)) for path, render in jobs if path]
+    if args.bochsrc:
+        out.append((args.bochsrc, render_bochsrc(layout, args.image, args.serial_log)))
+    return out
+
+
+def main(argv=None):
+    parser = _arg_parser()
+    args = parser.parse_args(argv)
+    if args.bochsrc and not (args.image and args.serial_log):
+        parser.error("--bochsrc needs --image and --serial-log")
+    layout, violations = load_layout(args.layout_cfg)
+    for violation in violations:
+        sys.stderr.write("%s: error: %s\n" % (args.layout_cfg, violation))
+    if violations:
+        sys.stderr.write("%s: %d error(s); nothing was generated\n" % (args.layout_cfg, len(violations)))
+        return 1
+    for path, text in _outputs(args, layout):
+        directory = os.path.dirname(path)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+# END EMBEDDED tools/layout.py
+
+
+def _load_layout():
+    """The embedded tools/layout.py as a module named "layout"."""
+    module = types.ModuleType("layout")
+    module.__file__ = "tools/layout.py (embedded in pre_gen_project.py)"
+    exec(compile(LAYOUT_SOURCE, module.__file__, "exec"), module.__dict__)
+    return module
+
+
+layout = _load_layout()
+validate = layout.validate
+
+
+def main():
+    """Exit status 0 when every parameter is valid; else print all violations and return 1."""
+    try:
+        values = json.loads(CONTEXT_JSON)
+    except ValueError:
+        sys.stderr.write("pre_gen_project: error: this hook was not rendered by cookiecutter\n")
+        return 1
+    try:
+        violations = validate(values)
+    except Exception as exc:  # never a traceback: a bug here must still read as a message
+        sys.stderr.write("pre_gen_project: internal error while checking the parameters: %r\n" % (exc,))
+        return 1
+    for violation in violations:
+        sys.stderr.write("error: %s\n" % violation)
+    if violations:
+        sys.stderr.write("%d problem(s) in the parameters; nothing was generated. "
+                         "The template's examples/ folder holds valid layouts.\n" % len(violations))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

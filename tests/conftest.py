@@ -1,0 +1,115 @@
+"""Shared fixtures for the template tests.
+
+The fast tier (hook rules, baking, rendering) needs only cookiecutter,
+pytest-cookies and hypothesis. Slow tests (build and boot) carry the `slow`
+marker registered in pytest.ini.
+"""
+
+import glob
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TEMPLATE_DIR = os.path.join(ROOT, "{{cookiecutter.project_slug}}")
+LAYOUT_PY = os.path.join(TEMPLATE_DIR, "tools", "layout.py")
+PRE_GEN_HOOK = os.path.join(ROOT, "hooks", "pre_gen_project.py")
+POST_GEN_HOOK = os.path.join(ROOT, "hooks", "post_gen_project.py")
+EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))
+INVALID_EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "invalid", "*.yaml")))
+COOKIECUTTER_CLI = "/usr/bin/cookiecutter" if os.path.exists("/usr/bin/cookiecutter") else "cookiecutter"
+
+
+def load_module(name, path):
+    """Import a file as a module without touching sys.path."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LAYOUT = load_module("template_layout", LAYOUT_PY)
+
+
+def example_id(path):
+    return os.path.splitext(os.path.basename(path))[0]
+
+
+def read_example(path):
+    """The default_context of an example config file."""
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["default_context"]
+
+
+def cookiecutter_defaults():
+    with open(os.path.join(ROOT, "cookiecutter.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def context_with(**overrides):
+    """The default parameter strings (slug derived) with some replaced."""
+    values = dict(LAYOUT.DEFAULTS)
+    values.update(overrides)
+    return values
+
+
+def project_dir(result):
+    """The baked project's path from a pytest-cookies result (0.4.0: .project, 0.6+: .project_path)."""
+    path = getattr(result, "project_path", None) or getattr(result, "project", None)
+    return str(path)
+
+
+def text_files(root):
+    """(relative path, text) of every UTF-8 file under root."""
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    yield os.path.relpath(path, root), handle.read()
+            except UnicodeDecodeError:
+                continue
+
+
+def leftover_jinja(root):
+    """Files that still contain cookiecutter template text after baking."""
+    return [rel for rel, text in text_files(root) if "{{ cookiecutter." in text or "{{cookiecutter." in text
+            or "{%" in text]
+
+
+def run_cli(args, home, cwd=None):
+    """Run the cookiecutter command line with HOME isolated; returns CompletedProcess."""
+    env = dict(os.environ, HOME=str(home))
+    return subprocess.run([COOKIECUTTER_CLI] + list(args), cwd=cwd, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+
+
+@pytest.fixture
+def layout():
+    """tools/layout.py of the template tree, imported from its file."""
+    return LAYOUT
+
+
+@pytest.fixture
+def isolated_home(tmp_path, monkeypatch):
+    """A HOME of its own so cookiecutter's replay files stay out of the user's."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def template():
+    return ROOT
+
+
+@pytest.fixture
+def python():
+    """A Python interpreter for running hooks and tools as the generated project would."""
+    return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable

@@ -1,0 +1,656 @@
+"""Unit tests of tools/layout.py: parsing, every rule, and the generators.
+
+They import the template tree's tools/layout.py directly and call
+validate() / parse_layout(), so they need no baking.
+"""
+
+import os
+import re
+import subprocess
+
+import pytest
+
+from conftest import LAYOUT, LAYOUT_PY, context_with
+
+L = LAYOUT
+
+
+def violations(**overrides):
+    return L.validate(context_with(**overrides))
+
+
+def found(rule, param, **overrides):
+    """The violations of one rule on one parameter for the defaults with overrides."""
+    return [v for v in violations(**overrides) if v.rule == rule and v.param == param]
+
+
+def only(rule, param, **overrides):
+    """Assert that rule fires on param (and return its one message)."""
+    hits = found(rule, param, **overrides)
+    assert len(hits) == 1, [str(v) for v in violations(**overrides)]
+    return hits[0].message
+
+
+# ---------------------------------------------------------------- defaults
+
+def test_defaults_are_valid():
+    """It accepts the seed layout unchanged."""
+    assert violations() == []
+
+
+def test_parse_layout_returns_values():
+    """It returns a Layout whose attributes are the parsed numbers."""
+    layout, errors = L.parse_layout(context_with())
+    assert errors == []
+    assert layout.fat_buffer_addr == 0x7E00
+    assert layout.kernel_stack_size == 64 * 1024
+    assert layout.pmm_area_size == 128 << 30
+    assert layout.automap_enabled is True
+    assert layout.acpi_area_pages == 8
+    assert layout.emulator_memory_mib == 128
+
+
+def test_parse_layout_returns_none_when_invalid():
+    """It returns no Layout when any rule fails."""
+    layout, errors = L.parse_layout(context_with(stage2_addr="0xF800"))
+    assert layout is None and errors
+
+
+def test_violation_fields():
+    """A violation carries the parameter, the raw value, the rule id and a message; str() is the message."""
+    v = only("align-16", "stage2_addr", stage2_addr="0xA408")
+    hit = found("align-16", "stage2_addr", stage2_addr="0xA408")[0]
+    assert (hit.param, hit.value, hit.rule) == ("stage2_addr", "0xA408", "align-16")
+    assert str(hit) == v
+
+
+def test_all_violations_reported():
+    """It reports every violation at once, not just the first."""
+    errors = violations(fat_buffer_addr="0x7E0G", kernel_stack_size="4K", fba_size="32K", emulator_cpus="0")
+    assert {v.rule for v in errors} >= {"parse-address", "kernel-stack-min", "fba-min", "count-range"}
+
+
+def test_every_rule_documented_and_tested():
+    """Every rule in the RULES table has text and a reason, and this file tests it by id."""
+    source = open(__file__, encoding="utf-8").read()
+    for rule in L.RULES:
+        assert rule.text and rule.why
+        assert '"%s"' % rule.id in source, rule.id
+
+
+def test_params_order_matches_cookiecutter_json():
+    """PARAMS lists cookiecutter.json's variables in the same order."""
+    from conftest import cookiecutter_defaults
+    keys = [k for k in cookiecutter_defaults() if not k.startswith("_")]
+    assert list(L.PARAMS) == keys
+
+
+def test_defaults_match_cookiecutter_json():
+    """The defaults in layout.py are cookiecutter.json's."""
+    from conftest import cookiecutter_defaults
+    cc = cookiecutter_defaults()
+    for name in L.PARAMS:
+        if name == "project_slug":
+            continue
+        default = cc[name][0] if isinstance(cc[name], list) else cc[name]
+        assert L.DEFAULTS[name] == default, name
+
+
+# ---------------------------------------------------------------- keys
+
+def test_unknown_key():
+    """It rejects a parameter it does not know."""
+    assert [v.rule for v in L.validate(context_with(stage3_addr="0x1000"))] == ["key-unknown"]
+
+
+def test_private_keys_ignored():
+    """It ignores cookiecutter's private keys (leading underscore)."""
+    assert L.validate(context_with(_template="x", _output_dir="/tmp")) == []
+
+
+def test_missing_key():
+    """It rejects a layout without one of its parameters."""
+    values = context_with()
+    del values["fba_size"]
+    errors = L.validate(values)
+    assert [(v.rule, v.param) for v in errors] == [("key-missing", "fba_size")]
+
+
+def test_not_a_mapping():
+    """It reports a message, not an exception, for input that is not a mapping."""
+    assert L.validate(["x"])[0].rule == "key-missing"
+
+
+# ---------------------------------------------------------------- parsing
+
+@pytest.mark.parametrize("text", ["0x7e00", "0X7E00", "0x0", "0xFFFFFFFFFFFFFFFF", "0x0000000000007E00"])
+def test_address_accepted_forms(text):
+    """It accepts 0x followed by 1 to 16 hex digits in either case."""
+    assert L.parse_address(text)[1] is None
+
+
+@pytest.mark.parametrize("text", ["", "0x", "7E00", "32256", "0x7E00 ", " 0x7E00", "-0x10", "+0x10",
+                                  "0x7E_00", "0x00000000000000000", "0x1G", "0x７E00", "0x7E00\n"])
+def test_address_rejected_forms(text):
+    """It rejects decimal, signs, spaces, underscores, more than 16 digits and non-ASCII digits."""
+    message = only("parse-address", "fat_buffer_addr", fat_buffer_addr=text)
+    assert "fat_buffer_addr" in message and repr(text) in message and "0x followed by 1 to 16 hex digits" in message
+
+
+@pytest.mark.parametrize("text,value", [("64K", 65536), ("64k", 65536), ("0x10000", 65536), ("65536", 65536),
+                                         ("2M", 2 << 20), ("1G", 1 << 30), ("0x1K", 1024), ("16383G", 16383 << 30)])
+def test_size_accepted_forms(text, value):
+    """It reads sizes as decimal or hex with binary K/M/G suffixes."""
+    assert L.parse_size(text) == (value, None)
+
+
+@pytest.mark.parametrize("text", ["", "K", "64KB", "64 K", "-64K", "1.5M", "64T", "0x", "18446744073709551616",
+                                  "0xFFFFFFFFFFFFFFFFK", "17179869184G", "６４K"])
+def test_size_rejected_forms(text):
+    """It rejects malformed sizes and sizes that do not fit in 64 bits."""
+    message = only("parse-size", "kernel_bss_size", kernel_bss_size=text)
+    assert "kernel_bss_size" in message and repr(text) in message and "size" in message
+
+
+@pytest.mark.parametrize("text", ["y", "Y", "n", "N"])
+def test_switch_accepted(text):
+    """It accepts y and n in either case."""
+    assert not found("parse-switch", "automap_enabled", automap_enabled=text)
+
+
+@pytest.mark.parametrize("text", ["yes", "no", "1", "true", "", " y"])
+def test_switch_rejected(text):
+    """It rejects any switch value other than y or n."""
+    assert "expected y or n" in only("parse-switch", "automap_enabled", automap_enabled=text)
+
+
+@pytest.mark.parametrize("name,text", [("acpi_area_pages", "0x8"), ("emulator_cpus", "one"),
+                                       ("lapic_timer_hz", "+100"), ("lapic_timer_hz", "1e2"),
+                                       ("emulator_cpus", "")])
+def test_count_rejected(name, text):
+    """It rejects counts that are not plain decimal."""
+    assert "decimal" in only("parse-count", name, **{name: text})
+
+
+@pytest.mark.parametrize("name,bad,good", [("acpi_area_pages", "0", "512"), ("acpi_area_pages", "513", "1"),
+                                           ("emulator_cpus", "65", "64"), ("lapic_timer_hz", "9", "10"),
+                                           ("lapic_timer_hz", "10001", "10000")])
+def test_count_range(name, bad, good):
+    """It rejects counts outside their range and accepts the bounds."""
+    only("count-range", name, **{name: bad})
+    assert violations(**{name: good}) == []
+
+
+@pytest.mark.parametrize("text", ["16M", "31M", "2048G", "1025G", "100000K", "0"])
+def test_emulator_memory_rejected(text):
+    """It rejects emulator memory below 32M, above 1024G or not whole MiB."""
+    only("emulator-memory", "emulator_memory", emulator_memory=text)
+
+
+@pytest.mark.parametrize("text", ["32M", "1024G", "8G", "2816M"])
+def test_emulator_memory_accepted(text):
+    """It accepts emulator memory from 32M to 1024G in whole MiB."""
+    assert violations(emulator_memory=text) == []
+
+
+@pytest.mark.parametrize("name", ["", "x" * 61, 'A "quoted" name', "back\\slash", "{braces}", "tab\there",
+                                  "caf\u00e9", " leading", "trailing "])
+def test_project_name_rejected(name):
+    """It rejects names that are empty, too long, non-ASCII, padded, or hold \", \\, { or }."""
+    only("project-name", "project_name", project_name=name, project_slug="ok")
+
+
+@pytest.mark.parametrize("name", ["My Kernel", "K", "x" * 60, "Bob's <OS> & co. #1 (100%)"])
+def test_project_name_accepted(name):
+    """It accepts printable ASCII names up to 60 characters."""
+    assert violations(project_name=name, project_slug="ok") == []
+
+
+@pytest.mark.parametrize("slug", ["", "1abc", "My_kernel", "my-kernel", "my kernel", "a" * 41, "_x"])
+def test_project_slug_rejected(slug):
+    """It rejects slugs outside ^[a-z][a-z0-9_]{0,39}$."""
+    only("project-slug", "project_slug", project_slug=slug)
+
+
+def test_text_and_license():
+    """It rejects an author with a newline, an empty description and an unknown license."""
+    errors = {(v.rule, v.param) for v in violations(author_name="a\nb", short_description="", license="GPL")}
+    assert errors == {("text", "author_name"), ("text", "short_description"), ("license", "license")}
+
+
+# ---------------------------------------------------------------- real mode
+
+def test_stage2_below_64k():
+    """It rejects a stage2 area smaller than 0x1000 bytes below 0x10000."""
+    message = only("stage2-below-64k", "stage2_addr", stage2_addr="0xF010")
+    assert "0xF000 or below" in message
+
+
+def test_stage2_starting_above_64k():
+    """It rejects a stage2 address at or above 0x10000 (it would wrap onto the IVT)."""
+    assert "cannot reach" in only("stage2-below-64k", "stage2_addr", stage2_addr="0x10000")
+
+
+def test_stage2_minimum_accepted():
+    """It accepts a stage2 area of exactly 0x1000 bytes (rule-wise)."""
+    assert not found("stage2-below-64k", "stage2_addr", stage2_addr="0xF000")
+
+
+def test_fat_buffer_crossing_64k():
+    """It rejects a FAT buffer that ends above 0x10000 and suggests the highest start."""
+    message = only("real-mode-window", "fat_buffer_addr", fat_buffer_addr="0xE000")
+    assert "0xDC00" in message
+
+
+def test_e820_buffer_in_ivt():
+    """It rejects an E820 buffer that starts inside the IVT/BDA."""
+    only("real-mode-window", "e820_buffer_addr", e820_buffer_addr="0x400")
+
+
+def test_stage2_in_ivt():
+    """It rejects a stage2 area that starts inside the IVT/BDA."""
+    only("real-mode-window", "stage2_addr", stage2_addr="0x100")
+
+
+@pytest.mark.parametrize("name,value,fix", [("fat_buffer_addr", "0x7E01", "0x7E10"),
+                                            ("e820_buffer_addr", "0x8408", "0x8410"),
+                                            ("stage2_addr", "0xA404", "0xA410"),
+                                            ("stage2_stack_top", "0x9BFF8", "0x9C000")])
+def test_align_16(name, value, fix):
+    """It rejects real-mode addresses that are not 16-byte aligned and suggests the next aligned one."""
+    assert "use " + fix in only("align-16", name, **{name: value})
+
+
+@pytest.mark.parametrize("top", ["0x9FE00", "0x1000", "0xA0000"])
+def test_stage2_stack_window(top):
+    """It rejects a stage2 stack reserve outside [0x500, 0x9FC00)."""
+    only("stage2-stack-window", "stage2_stack_top", stage2_stack_top=top)
+
+
+def test_stage2_stack_at_ebda_accepted():
+    """It accepts a stage2 stack whose top is exactly the EBDA start."""
+    assert not found("stage2-stack-window", "stage2_stack_top", stage2_stack_top="0x9FC00")
+
+
+# ---------------------------------------------------------------- boot pages
+
+@pytest.mark.parametrize("name,value", [("boot_page_tables_addr", "0x9E000"), ("boot_page_tables_addr", "0x1FE000"),
+                                        ("pmm_bootstrap_addr", "0x0"), ("pmm_bootstrap_addr", "0x200000")])
+def test_boot_pages_window(name, value):
+    """It rejects page tables or PMM bootstrap pages outside [0x500, 0xA0000) and [1 MiB, 2 MiB)."""
+    assert "0xA0000" in only("boot-pages-window", name, **{name: value})
+
+
+def test_boot_pages_above_1m_accepted():
+    """It accepts page tables and PMM bootstrap pages above 1 MiB when nothing else is there."""
+    assert violations(boot_page_tables_addr="0x120000", pmm_bootstrap_addr="0x124000",
+                      kernel_load_addr="0x128000") == []
+
+
+@pytest.mark.parametrize("name,value", [("boot_page_tables_addr", "0x9C800"), ("pmm_bootstrap_addr", "0x99010"),
+                                        ("kernel_stack_base", "0x100800"), ("kernel_stack_size", "62K"),
+                                        ("kernel_bss_base", "0x110200"), ("kernel_bss_size", "0x10100"),
+                                        ("kernel_load_addr", "0x120010"), ("kernel_area_end", "0x1FFF00")])
+def test_page_align(name, value):
+    """It rejects physical page-sized regions whose base, end or size is not 4 KiB aligned."""
+    assert "4 KiB" in only("page-align", name, **{name: value})
+
+
+# ---------------------------------------------------------------- kernel physical
+
+@pytest.mark.parametrize("name,value", [("kernel_stack_base", "0xF0000"), ("kernel_bss_base", "0x1F8000"),
+                                        ("kernel_load_addr", "0x80000"), ("kernel_area_end", "0x201000")])
+def test_kernel_phys_window(name, value):
+    """It rejects a kernel stack, BSS or load area outside [1 MiB, 2 MiB)."""
+    only("kernel-phys-window", name, **{name: value})
+
+
+def test_kernel_stack_min():
+    """It rejects a kernel stack under 8 KiB."""
+    assert "8K" in only("kernel-stack-min", "kernel_stack_size", kernel_stack_size="4K")
+    assert violations(kernel_stack_size="8K") == []
+
+
+def test_kernel_bss_min():
+    """It rejects a kernel BSS under 16 KiB."""
+    only("kernel-bss-min", "kernel_bss_size", kernel_bss_size="12K")
+
+
+def test_kernel_load_min():
+    """It rejects a kernel load area under 64 KiB, including an empty or reversed one."""
+    assert "0x130000" in only("kernel-load-min", "kernel_area_end", kernel_area_end="0x12F000")
+    assert "empty" in only("kernel-load-min", "kernel_area_end", kernel_area_end="0x110000")
+
+
+# ---------------------------------------------------------------- overlaps
+
+def test_overlap_names_both_regions():
+    """An overlap message names both regions, both parameters, both ranges and the shared phases."""
+    hits = [v for v in found("phys-overlap", "stage2_addr", stage2_addr="0x9000") if v.other == "FAT buffer"]
+    message = hits[0].message
+    for text in ("stage2 area", "stage2_addr", "[0x9000, 0x10000)", "FAT buffer", "fat_buffer_addr",
+                 "[0x7E00, 0xA200)", "phases 1 stage1, 2 stage2-load", "0xA200 or above"):
+        assert text in message
+
+
+def test_overlap_e820_and_stage2():
+    """It rejects an E820 buffer that overlaps the stage2 area (stage2 runs while it is filled)."""
+    errors = violations(e820_buffer_addr="0xA400")
+    assert [(v.rule, v.param, v.other) for v in errors] == [("phys-overlap", "e820_buffer_addr", "stage2 area")]
+
+
+def test_overlap_with_disjoint_lifetimes_allowed():
+    """It allows overlaps of regions that are never live at once (the seed's E820 buffer in the FAT buffer)."""
+    assert violations(e820_buffer_addr="0x7E00") == []
+
+
+def test_overlap_e820_with_boot_sector_allowed():
+    """It allows the E820 buffer over the boot sector, which is dead after stage2-load."""
+    assert violations(e820_buffer_addr="0x7C00") == []
+
+
+def test_overlap_with_fixed_area():
+    """It rejects a FAT buffer over the boot sector and names the fixed area."""
+    message = only("phys-overlap", "fat_buffer_addr", fat_buffer_addr="0x7C00")
+    assert "the boot sector (fixed) [0x7C00, 0x7E00)" in message
+
+
+def test_overlap_real_mode_stack():
+    """It rejects a FAT buffer over the real-mode stack below 0x7C00."""
+    assert any(v.other == "real-mode stack" for v in found("phys-overlap", "fat_buffer_addr",
+                                                           fat_buffer_addr="0x5800"))
+
+
+def test_overlap_page_tables_and_pmm_bootstrap():
+    """It rejects PMM bootstrap pages that overlap the boot page tables (both live in the kernel)."""
+    message = only("phys-overlap", "pmm_bootstrap_addr", pmm_bootstrap_addr="0x9B000")
+    assert "boot page tables" in message and "phase 5 kernel" in message
+
+
+def test_overlap_stack_reserve_and_page_tables():
+    """It rejects a stage2 stack reserve that overlaps the page tables it is building."""
+    message = only("phys-overlap", "stage2_stack_top", stage2_stack_top="0x9D000")
+    assert "stage2_stack_top" in message and "phase 4 handoff" in message
+
+
+def test_overlap_kernel_regions():
+    """It rejects a kernel BSS inside the kernel load area."""
+    hits = found("phys-overlap", "kernel_bss_base", kernel_bss_base="0x180000")
+    assert hits[0].other == "kernel load area"
+
+
+def test_overlap_ebda_with_page_tables_allowed():
+    """It allows the boot page tables over the EBDA (the RSDP is found before they are built)."""
+    assert violations() == []
+
+
+def test_overlap_pmm_bootstrap_over_ebda_allowed():
+    """It allows PMM bootstrap pages over the EBDA (phase 5 only) but not the stage2 stack (phase 4 vs 1-3 is fine)."""
+    assert violations(pmm_bootstrap_addr="0x9D000", boot_page_tables_addr="0x94000") == []
+
+
+# ---------------------------------------------------------------- virtual
+
+@pytest.mark.parametrize("value,fix", [("0xFFFFFFFF80100000", "0xFFFFFFFF80200000"),
+                                       ("0xFFFF800000100000", "0xFFFFFFFF80000000")])
+def test_kernel_virt_base_alignment(value, fix):
+    """It rejects a kernel virtual base that is not 2 MiB aligned and suggests an aligned one in range."""
+    hits = found("kernel-virt-base", "kernel_virt_base", kernel_virt_base=value)
+    assert any("2 MiB" in v.message and fix in v.message for v in hits)
+
+
+def test_kernel_virt_base_top_2g():
+    """It rejects a kernel virtual base below the top 2 GiB (-mcmodel=kernel)."""
+    message = only("kernel-virt-base", "kernel_virt_base", kernel_virt_base="0xFFFFFFFF00000000")
+    assert "mcmodel=kernel" in message
+
+
+def test_kernel_window_past_top():
+    """It rejects a kernel window that would run past 2^64."""
+    errors = found("kernel-virt-base", "kernel_virt_base", kernel_virt_base="0xFFFFFFFFFFE00000")
+    assert any("2^64" in v.message for v in errors)
+
+
+def test_kernel_virt_base_highest_accepted():
+    """It accepts the highest kernel base whose window ends exactly at 2^64 when nothing else is there."""
+    assert not found("kernel-virt-base", "kernel_virt_base", kernel_virt_base="0xFFFFFFFFFFC00000")
+
+
+@pytest.mark.parametrize("name,value", [("pmm_area_base", "0xFFFFFF8000000800"), ("pmm_area_size", "0x201800"), ("acpi_area_base", "0xFFFFFFFF81000010"),
+                                        ("automap_base", "0xFFFFFFFF80400100"), ("automap_size", "12289"),
+                                        ("lapic_virt_addr", "0xFFFF800000000400"), ("fba_base", "0xFFFFFFFF90000800"),
+                                        ("fba_size", "65537")])
+def test_virt_align(name, value):
+    """It rejects virtual bases and sizes that are not 4 KiB aligned."""
+    assert "4 KiB" in only("virt-align", name, **{name: value})
+
+
+def test_automap_size_zero():
+    """It rejects an empty automap area while automap is enabled."""
+    only("virt-align", "automap_size", automap_size="0")
+
+
+def test_automap_disabled_not_checked():
+    """It does not reserve or check the automap area when automap_enabled is n."""
+    assert violations(automap_enabled="n", automap_base="0x1", automap_size="0",
+                      acpi_area_base="0xFFFFFFFF80400000") == []
+
+
+@pytest.mark.parametrize("name,value", [("lapic_virt_addr", "0x0000800000000000"), ("pmm_area_base", "0x1000"),
+                                        ("fba_base", "0xFFFF7FFFFFFFF000"), ("acpi_area_base", "0xFFFFFFFFFFFFF000"),
+                                        ("automap_base", "0x00007FFFFFFFF000")])
+def test_higher_half(name, value):
+    """It rejects virtual areas that leave [0xFFFF800000000000, 2^64)."""
+    assert "higher half" in only("higher-half", name, **{name: value})
+
+
+def test_virt_overlap():
+    """It rejects two overlapping virtual areas and names both."""
+    message = only("virt-overlap", "acpi_area_base", acpi_area_base="0xFFFFFFFF80800000")
+    assert "automap area" in message and "ACPI area" in message and "0xFFFFFFFF81000000 or above" in message
+
+
+def test_virt_overlap_kernel_window():
+    """It rejects an area inside the 4 MiB kernel window (the second 2 MiB included)."""
+    hits = found("virt-overlap", "lapic_virt_addr", lapic_virt_addr="0xFFFFFFFF80300000")
+    assert hits and hits[0].other == "kernel window"
+
+
+def test_virt_adjacent_allowed():
+    """It allows areas that touch without overlapping (automap ends where ACPI begins)."""
+    assert violations() == []
+
+
+def test_pmm_area_min():
+    """It rejects a PMM area under 2 MiB (it needs room before its guard page)."""
+    assert "2M" in only("pmm-area-min", "pmm_area_size", pmm_area_size="1M")
+
+
+def test_fba_min():
+    """It rejects an FBA area under 64 KiB."""
+    only("fba-min", "fba_size", fba_size="32K")
+    assert violations(fba_size="64K") == []
+
+
+def test_fba_bitmap():
+    """It rejects an FBA area whose bitmap leaves no block."""
+    only("fba-bitmap", "fba_size", fba_size="4K")
+
+
+@pytest.mark.parametrize("size,bitmap", [(64 << 10, 1), (128 << 20, 1), (128 << 20 | 4096, 2), (1 << 30, 8)])
+def test_fba_bitmap_blocks(size, bitmap):
+    """It counts 1 bit per 4 KiB block, rounded up to whole blocks (1 GiB needs 8)."""
+    assert L.fba_bitmap_blocks(size // 4096) == bitmap
+
+
+# ---------------------------------------------------------------- layout.cfg
+
+def write_cfg(path, values):
+    path.write_text("".join("%s = %s\n" % kv for kv in values.items()), encoding="utf-8")
+
+
+def cfg_values(**overrides):
+    values = {k: v for k, v in context_with(**overrides).items() if k in L.CFG_KEYS}
+    return values
+
+
+def test_read_layout_file(tmp_path):
+    """It reads key = value lines and skips comments and blank lines; a value may contain #."""
+    path = tmp_path / "layout.cfg"
+    path.write_text("# comment\n\n  project_name = Kernel #1  \nfba_size=1G\n", encoding="utf-8")
+    values, errors = L.read_layout_file(str(path))
+    assert errors == [] and values == {"project_name": "Kernel #1", "fba_size": "1G"}
+
+
+def test_read_layout_file_errors(tmp_path):
+    """It rejects lines without '=', and keys given twice."""
+    path = tmp_path / "layout.cfg"
+    path.write_text("fba_size = 1G\njunk line\nfba_size = 2G\n", encoding="utf-8")
+    _values, errors = L.read_layout_file(str(path))
+    assert [v.rule for v in errors] == ["cfg-syntax", "cfg-syntax"]
+    assert "twice" in errors[1].message
+
+
+def test_layout_cfg_rejects_template_only_keys(tmp_path):
+    """layout.cfg may not hold the template-only keys (license, author, description)."""
+    path = tmp_path / "layout.cfg"
+    write_cfg(path, dict(cfg_values(), license="MIT"))
+    _layout, errors = L.load_layout(str(path))
+    assert [(v.rule, v.param) for v in errors] == [("key-unknown", "license")]
+
+
+def run_tool(python, *args, cwd=None):
+    return subprocess.run([python, LAYOUT_PY] + list(args), cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True)
+
+
+OUTPUTS = ["--c-header", "gen/layout.h", "--nasm", "gen/layout.inc", "--ld", "gen/layout.ld",
+           "--make", "gen/layout.mk", "--bochsrc", "gen/bochsrc", "--image", "build/x.img",
+           "--serial-log", "build/serial.log", "--memory-map", "docs/MemoryMap.md"]
+
+
+def test_cli_writes_outputs(tmp_path, python):
+    """The command line writes every requested file, creating directories, each with the banner."""
+    write_cfg(tmp_path / "layout.cfg", cfg_values())
+    result = run_tool(python, "layout.cfg", *OUTPUTS, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    for rel in ("gen/layout.h", "gen/layout.inc", "gen/layout.ld", "gen/layout.mk", "gen/bochsrc",
+                "docs/MemoryMap.md"):
+        text = (tmp_path / rel).read_text(encoding="utf-8")
+        assert "generated from layout.cfg by tools/layout.py - do not edit" in text.splitlines()[0]
+
+
+def test_cli_errors_write_nothing(tmp_path, python):
+    """On a violation the command line prints `layout.cfg: error: ...` for each, exits 1 and writes nothing."""
+    write_cfg(tmp_path / "layout.cfg", cfg_values(stage2_addr="0xF800", fba_size="4K"))
+    result = run_tool(python, "layout.cfg", *OUTPUTS, cwd=str(tmp_path))
+    assert result.returncode == 1
+    lines = [l for l in result.stderr.splitlines() if l.startswith("layout.cfg: error: ")]
+    assert len(lines) == 3 and "[stage2-below-64k]" in lines[0]
+    assert not (tmp_path / "gen").exists() and not (tmp_path / "docs").exists()
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_unknown_and_missing_keys(tmp_path, python):
+    """The command line rejects unknown and missing keys."""
+    values = cfg_values()
+    del values["lapic_timer_hz"]
+    values["lapic_timer"] = "100"
+    write_cfg(tmp_path / "layout.cfg", values)
+    result = run_tool(python, "layout.cfg", cwd=str(tmp_path))
+    assert result.returncode == 1
+    assert "[key-unknown] lapic_timer" in result.stderr and "[key-missing] lapic_timer_hz" in result.stderr
+
+
+def test_cli_bochsrc_needs_image(tmp_path, python):
+    """--bochsrc without --image and --serial-log is a usage error."""
+    write_cfg(tmp_path / "layout.cfg", cfg_values())
+    result = run_tool(python, "layout.cfg", "--bochsrc", "b", cwd=str(tmp_path))
+    assert result.returncode == 2 and not (tmp_path / "b").exists()
+
+
+def test_cli_missing_file(tmp_path, python):
+    """A missing layout.cfg is a message, not a traceback."""
+    result = run_tool(python, "nope.cfg", cwd=str(tmp_path))
+    assert result.returncode == 1 and "nope.cfg: error:" in result.stderr and "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- generators
+
+NAMES = ["LAYOUT_FAT_BUFFER", "LAYOUT_FAT_BUFFER_SIZE", "LAYOUT_E820_BUFFER", "LAYOUT_E820_BUFFER_SIZE",
+         "LAYOUT_STAGE2_ADDR", "LAYOUT_STAGE2_END", "LAYOUT_STAGE2_STACK_TOP", "LAYOUT_BOOT_PAGE_TABLES",
+         "LAYOUT_PMM_BOOTSTRAP", "LAYOUT_KERNEL_STACK_BASE", "LAYOUT_KERNEL_STACK_SIZE", "LAYOUT_KERNEL_BSS_BASE",
+         "LAYOUT_KERNEL_BSS_SIZE", "LAYOUT_KERNEL_LOAD_ADDR", "LAYOUT_KERNEL_AREA_END", "LAYOUT_KERNEL_VIRT_BASE",
+         "LAYOUT_PMM_AREA_BASE", "LAYOUT_PMM_AREA_SIZE", "LAYOUT_ACPI_AREA_BASE", "LAYOUT_ACPI_AREA_PAGES",
+         "LAYOUT_AUTOMAP_BASE", "LAYOUT_AUTOMAP_SIZE", "LAYOUT_AUTOMAP_ENABLED", "LAYOUT_LAPIC_VIRT",
+         "LAYOUT_FBA_BASE", "LAYOUT_FBA_SIZE", "LAYOUT_LAPIC_TIMER_HZ", "LAYOUT_EMULATOR_MEMORY_MIB",
+         "LAYOUT_EMULATOR_CPUS"]
+
+
+def default_layout(**overrides):
+    layout, errors = L.parse_layout(context_with(**overrides))
+    assert not errors
+    return layout
+
+
+def defined(text, pattern):
+    return dict(re.findall(pattern, text, re.M))
+
+
+def test_same_names_and_values_in_c_nasm_ld():
+    """The C header, NASM include and linker include define the same names with the same values."""
+    layout = default_layout()
+    c = defined(L.render_c_header(layout), r"^#define (LAYOUT_\w+)\s+(0x[0-9A-F]+)ULL")
+    nasm = defined(L.render_nasm(layout), r"^%define (LAYOUT_\w+)\s+(0x[0-9A-F]+)")
+    ld = defined(L.render_ld(layout), r"^(LAYOUT_\w+)\s+= (0x[0-9A-F]+);")
+    assert c == nasm == ld
+    assert set(NAMES) <= set(c)
+    assert c["LAYOUT_STAGE2_END"] == "0x10000" and c["LAYOUT_AUTOMAP_ENABLED"] == "0x1"
+    assert c["LAYOUT_KERNEL_VIRT_BASE"] == "0xFFFFFFFF80000000" and c["LAYOUT_EMULATOR_MEMORY_MIB"] == "0x80"
+
+
+def test_c_header_project_name_and_guard():
+    """The C header has an include guard and the project name as a string."""
+    text = L.render_c_header(default_layout(project_name="Bob's OS #1"))
+    assert "#ifndef LAYOUT_GENERATED_H" in text and '#define LAYOUT_PROJECT_NAME "Bob\'s OS #1"' in text
+    assert "PROJECT_NAME" not in L.render_ld(default_layout())
+
+
+def test_automap_disabled_is_zero():
+    """LAYOUT_AUTOMAP_ENABLED is 0 when automap is off."""
+    assert re.search(r"LAYOUT_AUTOMAP_ENABLED\s+0x0 ", L.render_nasm(default_layout(automap_enabled="N")))
+
+
+def test_make_include():
+    """The make include gives memory in MiB and CPUs in decimal, and the slug."""
+    text = L.render_make(default_layout(emulator_memory="8G", emulator_cpus="4"))
+    assert "LAYOUT_EMULATOR_MEMORY_MIB := 8192\n" in text and "LAYOUT_EMULATOR_CPUS := 4\n" in text
+    assert "LAYOUT_PROJECT_SLUG := my_kernel\n" in text
+
+
+def test_bochsrc():
+    """The Bochs config names the image, the serial log, the memory and the CPU count."""
+    text = L.render_bochsrc(default_layout(emulator_cpus="2"), "build/k.img", "build/serial.log")
+    for line in ("megs: 128", "cpu: count=2, ips=50000000, reset_on_triple_fault=0",
+                 "floppya: 1_44=build/k.img, status=inserted", "boot: floppy",
+                 "com1: enabled=1, mode=file, dev=build/serial.log", "display_library: term",
+                 "romimage: file=/usr/share/bochs/BIOS-bochs-latest", "panic: action=fatal"):
+        assert line + "\n" in text
+
+
+def test_memory_map_document():
+    """docs/MemoryMap.md shows the regions, the FBA arithmetic and every rule, from the actual values."""
+    text = L.render_memory_map(default_layout(fba_size="64M", project_name="Doc Test"))
+    assert "# Memory map of Doc Test" in text
+    assert "blocks of 4 KiB: 16384" in text and "blocks left for allocation: 16383" in text
+    assert "`0x000000000009C000` | `0x000000000009CFFF` | initial PML4" in text
+    for rule in L.RULES:
+        assert "`%s`" % rule.id in text
+    assert "automap area is disabled" in L.render_memory_map(default_layout(automap_enabled="n"))
+
+
+def test_layout_py_has_no_jinja_markers():
+    """tools/layout.py holds no Jinja markers, so embedding it in a rendered hook is safe."""
+    text = open(LAYOUT_PY, encoding="utf-8").read()
+    for marker in ("{{", "{%", "{#", "'''"):
+        assert marker not in text
