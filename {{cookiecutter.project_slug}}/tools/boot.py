@@ -53,8 +53,10 @@ def bochs_command(args, log, workdir):
     replaced = []
     for line in lines:
         key = line.split(":", 1)[0].strip()
-        if key == "megs":
-            line = "megs: %d" % args.memory
+        if key in ("megs", "memory"):
+            # Bochs backs at most 2048 MiB of guest RAM with host memory.
+            line = ("megs: %d" % args.memory if args.memory <= 2048 else
+                    "memory: guest=%d, host=2048" % args.memory)
         elif key == "floppya":
             line = "floppya: 1_44=%s, status=inserted" % os.path.abspath(args.image)
         elif key == "com1":
