@@ -34,7 +34,9 @@ kernel_entry:
         rep stosq
 
         ; Stage2's GDT lives in the stage2 area, which the kernel does not
-        ; own: switch to a table inside the kernel image.
+        ; own: switch to a table inside the kernel image. gdt_init (gdt.c)
+        ; later replaces it with the full GDT and TSS, keeping these
+        ; selectors (GDT_SEL_KERNEL_CODE/DATA in gdt.h).
         lgdt [rel gdt_pointer]
         push SEL_KERNEL_CODE
         lea rax, [rel .reload_cs]

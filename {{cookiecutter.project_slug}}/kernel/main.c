@@ -4,16 +4,25 @@
 
 #include <stdint.h>
 
+#include "acpi_boot.h"
 #include "bootinfo.h"
 #include "bootlog.h"
 #include "console.h"
+#include "cpu_regs.h"
+#include "gdt.h"
+#include "idt.h"
 #include "kprintf.h"
+#include "lapic.h"
 #include "layout.h"
+#include "pic.h"
 #include "selftest.h"
 #include "shutdown.h"
 #include "x86.h"
 
 __attribute__((noreturn)) void kmain(struct boot_info *info);
+
+// How long the ready line's tick count is measured, with the PIT.
+#define TICK_CHECK_MS 100
 
 void
 kmain(struct boot_info *info)
@@ -25,12 +34,22 @@ kmain(struct boot_info *info)
   bootinfo_check(info);           // the loader's hand-off is sane
   bootinfo_print(info, tsc_kernel);
   bootinfo_print_e820(info);      // the BIOS memory map
+  gdt_init();                     // GDT with a TSS: IST stacks for #DF and NMI
+  idt_init();                     // a gate for every vector; exceptions report
 
   uint64_t usable = bootinfo_usable_bytes(info);
   kprintf("[mem] usable RAM: %lu KiB (%lu MiB)\n", usable / 1024,
           usable / (1024 * 1024));
 
-  kprintf("ready: mem_total_kib=%lu\n", usable / 1024);
+  acpi_init(info);                // RSDP, XSDT or RSDT, every table checked, MADT
+  pic_disable();                  // 8259s remapped off the exceptions and masked
+  lapic_init(acpi_lapic_address()); // uncached; spurious and error vectors
+  lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated against the PIT
+  interrupts_enable();
+  uint64_t ticks = lapic_ticks_during(TICK_CHECK_MS); // the timer really runs
+
+  kprintf("ready: mem_total_kib=%lu cpus=%u timer_hz=%u ticks=%lu\n",
+          usable / 1024, acpi_cpu_count(), (unsigned)LAYOUT_LAPIC_TIMER_HZ, ticks);
 #ifdef KERNEL_TEST
   kernel_finish(selftest_run_all());
 #else

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "kprintf.h"
+#include "platform_selftest.h"
 #include "selftest.h"
 
 static bool
@@ -16,6 +17,11 @@ selftest_console(void)
 
 static const struct selftest selftests[] = {
   {selftest_console, "console"},
+  {selftest_gdt_tss, "gdt: TSS loaded"},
+  {selftest_idt_breakpoint, "idt: int3 round trip"},
+  {selftest_idt_invalid_opcode, "idt: ud2 resumes"},
+  {selftest_lapic_timer_ticks, "lapic: timer ticks"},
+  {selftest_acpi_lapic_address, "acpi: LAPIC address"},
 };
 
 bool
