@@ -3,7 +3,7 @@
 
 Runs inside the generated project. It re-checks layout.cfg with the project's
 own tools/layout.py (the same rules the pre-generation hook applied), renders
-docs/MemoryMap.md from it, removes the files of options not chosen, and
+docs/MemoryMap.md and its picture from it, removes the files of options not chosen, and
 prints the next steps. On failure it prints the problems and exits 1, and
 cookiecutter removes the project. Standard library only; no Jinja here.
 """
@@ -34,10 +34,11 @@ The memory layout is in layout.cfg (see docs/MemoryMap.md); `make` re-checks it.
 """
 
 
-def load_project_layout():
-    """tools/layout.py of the generated project, as a module."""
-    path = os.path.join(os.getcwd(), "tools", "layout.py")
-    spec = importlib.util.spec_from_file_location("project_layout", path)
+def load_project_tool(name):
+    """tools/NAME.py of the generated project, as a module."""
+    sys.path.insert(0, os.path.join(os.getcwd(), "tools"))
+    path = os.path.join(os.getcwd(), "tools", name + ".py")
+    spec = importlib.util.spec_from_file_location("project_" + name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -55,7 +56,7 @@ def drop_unused(values):
 
 
 def main():
-    layout_module = load_project_layout()
+    layout_module = load_project_tool("layout")
     layout, violations = layout_module.load_layout("layout.cfg")
     for violation in violations:
         sys.stderr.write("layout.cfg: error: %s\n" % violation)
@@ -65,6 +66,8 @@ def main():
     os.makedirs("docs", exist_ok=True)
     with open(os.path.join("docs", "MemoryMap.md"), "w", encoding="utf-8", newline="\n") as handle:
         handle.write(layout_module.render_memory_map(layout))
+    with open(os.path.join("docs", "memory-map.svg"), "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(load_project_tool("memory_svg").render_svg(layout))
     print(NEXT_STEPS.format(name=layout.project_name, path=os.getcwd()))
     return 0
 

@@ -12,6 +12,7 @@ machine must then stay up (halted, not reset or exited) for a second.
 Examples:
   tools/boot.py qemu --image build/test/floppy.img --memory 512 --cpus 2
   tools/boot.py bochs --image build/test/floppy.img --bochsrc build/test/gen/bochsrc
+  tools/boot.py qemu --image build/test/floppy.img -- -no-acpi   (more QEMU options)
 """
 import argparse
 import os
@@ -154,8 +155,11 @@ def main():
     parser.add_argument("--log", help="keep the serial log in this file")
     parser.add_argument("--qemu", default="qemu-system-x86_64")
     parser.add_argument("--bochs", default="bochs")
-    parser.add_argument("extra", nargs="*", help="more QEMU arguments (after --)")
-    args = parser.parse_args()
+    argv = sys.argv[1:]
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[:argv.index("--")] if "--" in argv else argv
+    args = parser.parse_args(argv)
+    args.extra = extra
     if args.emulator == "bochs" and not args.bochsrc:
         parser.error("bochs needs --bochsrc")
 

@@ -1138,7 +1138,8 @@ def _phase_and_rule_sections():
 def render_memory_map(layout):
     out = ["<!-- %s -->" % BANNER, "# Memory map of %s" % layout.project_name, "",
            "All addresses come from `layout.cfg`; ranges are inclusive in the tables. "
-           "Run `make` after editing `layout.cfg`: it re-checks the rules and regenerates this file.", ""]
+           "Run `make` after editing `layout.cfg`: it re-checks the rules and regenerates this file.", "",
+           "![Physical memory by boot phase, and the kernel's virtual areas](memory-map.svg)", ""]
     for section in (_phys_sections(layout), _paging_section(layout), _virt_section(layout),
                     _fba_section(layout), _phase_and_rule_sections()):
         out += section + [""]
