@@ -78,18 +78,3 @@ bootinfo_print_e820(const struct boot_info *info)
             entry->base + entry->length - 1, e820_type_name(entry->type));
   }
 }
-
-// Bytes of usable RAM in the map as the BIOS gave it (entries the BIOS marks
-// as "ignore" through the ACPI 3.0 attribute bit are skipped).
-uint64_t
-bootinfo_usable_bytes(const struct boot_info *info)
-{
-  uint64_t total = 0;
-
-  for (uint32_t i = 0; i < info->e820_count; i++) {
-    const struct e820_entry *entry = &info->e820[i];
-    if (entry->type == E820_TYPE_USABLE && (entry->attributes & 1))
-      total += entry->length;
-  }
-  return total;
-}

@@ -9,6 +9,5 @@
 void bootinfo_check(const struct boot_info *info);
 void bootinfo_print(const struct boot_info *info, uint64_t tsc_kernel);
 void bootinfo_print_e820(const struct boot_info *info);
-uint64_t bootinfo_usable_bytes(const struct boot_info *info);
 
 #endif

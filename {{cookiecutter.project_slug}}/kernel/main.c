@@ -9,12 +9,15 @@
 #include "bootlog.h"
 #include "console.h"
 #include "cpu_regs.h"
+#include "fba.h"
 #include "gdt.h"
 #include "idt.h"
 #include "kprintf.h"
 #include "lapic.h"
 #include "layout.h"
+#include "paging.h"
 #include "pic.h"
+#include "pmm.h"
 #include "selftest.h"
 #include "shutdown.h"
 #include "x86.h"
@@ -37,9 +40,9 @@ kmain(struct boot_info *info)
   gdt_init();                     // GDT with a TSS: IST stacks for #DF and NMI
   idt_init();                     // a gate for every vector; exceptions report
 
-  uint64_t usable = bootinfo_usable_bytes(info);
-  kprintf("[mem] usable RAM: %lu KiB (%lu MiB)\n", usable / 1024,
-          usable / (1024 * 1024));
+  paging_init();                  // drop the identity map, recursive PML4 slot
+  pmm_init(info);                 // physical pages, from the sanitised E820 map
+  fba_init();                     // fixed-block allocator over its area
 
   acpi_init(info);                // RSDP, XSDT or RSDT, every table checked, MADT
   pic_disable();                  // 8259s remapped off the exceptions and masked
@@ -48,8 +51,8 @@ kmain(struct boot_info *info)
   interrupts_enable();
   uint64_t ticks = lapic_ticks_during(TICK_CHECK_MS); // the timer really runs
 
-  kprintf("ready: mem_total_kib=%lu cpus=%u timer_hz=%u ticks=%lu\n",
-          usable / 1024, acpi_cpu_count(), (unsigned)LAYOUT_LAPIC_TIMER_HZ, ticks);
+  kprintf("ready: mem_total_kib=%lu mem_free_kib=%lu cpus=%u timer_hz=%u ticks=%lu\n",
+          pmm_ram_bytes() / 1024, pmm_free_bytes() / 1024, acpi_cpu_count(), (unsigned)LAYOUT_LAPIC_TIMER_HZ, ticks);
 #ifdef KERNEL_TEST
   kernel_finish(selftest_run_all());
 #else

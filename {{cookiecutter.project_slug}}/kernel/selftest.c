@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "kprintf.h"
+#include "mm_selftest.h"
 #include "platform_selftest.h"
 #include "selftest.h"
 
@@ -22,6 +23,10 @@ static const struct selftest selftests[] = {
   {selftest_idt_invalid_opcode, "idt: ud2 resumes"},
   {selftest_lapic_timer_ticks, "lapic: timer ticks"},
   {selftest_acpi_lapic_address, "acpi: LAPIC address"},
+  {selftest_pmm, "pmm"},
+  {selftest_paging, "paging"},
+  {selftest_automap, "automap"},
+  {selftest_fba, "fba"},
 };
 
 bool
