@@ -68,9 +68,13 @@ def test_unrendered_hook_exits_with_message(python, tmp_path):
 
 
 def test_cookiecutter_json_copy_without_render():
-    """tools/layout.py is copied without rendering."""
+    """tools/layout.py and the C, NASM and linker sources are copied without rendering."""
+    import fnmatch
     with open(os.path.join(ROOT, "cookiecutter.json"), encoding="utf-8") as handle:
-        assert "tools/layout.py" in json.load(handle)["_copy_without_render"]
+        patterns = json.load(handle)["_copy_without_render"]
+    for path in ("tools/layout.py", "kernel/main.c", "kernel/kprintf.h", "boot/stage1.asm",
+                 "kernel/kernel.ld", "Makefile"):
+        assert any(fnmatch.fnmatch(path, pattern) for pattern in patterns), path
 
 
 # ---------------------------------------------------------------- default bake

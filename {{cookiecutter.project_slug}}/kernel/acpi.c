@@ -18,9 +18,9 @@
 #define RSDP_SIGNATURE_SIZE 8
 #define RSDP_OFF_REVISION   15
 #define RSDP_OFF_LENGTH     20
-#define RSDP_REVISION_2     2   // ACPI 2.0+: length, XSDT, extended checksum
-#define RSDT_ENTRY_SIZE     4   // 32-bit physical addresses
-#define XSDT_ENTRY_SIZE     8   // 64-bit physical addresses (not 8-aligned)
+#define RSDP_REVISION_2     2 // ACPI 2.0+: length, XSDT, extended checksum
+#define RSDT_ENTRY_SIZE     4 // 32-bit physical addresses
+#define XSDT_ENTRY_SIZE     8 // 64-bit physical addresses (not 8-aligned)
 #define SIGNATURE_MADT      "APIC"
 
 static bool
@@ -69,14 +69,22 @@ const char *
 acpi_status_name(enum acpi_status status)
 {
   switch (status) {
-  case ACPI_OK:                    return "ok";
-  case ACPI_BAD_SIGNATURE:         return "wrong signature";
-  case ACPI_BAD_CHECKSUM:          return "bad checksum";
-  case ACPI_BAD_EXTENDED_CHECKSUM: return "bad extended checksum";
-  case ACPI_BAD_LENGTH:            return "impossible length";
-  case ACPI_TRUNCATED:             return "truncated";
-  case ACPI_UNMAPPABLE:            return "does not fit the ACPI area";
-  case ACPI_MALFORMED:             return "malformed entry";
+  case ACPI_OK:
+    return "ok";
+  case ACPI_BAD_SIGNATURE:
+    return "wrong signature";
+  case ACPI_BAD_CHECKSUM:
+    return "bad checksum";
+  case ACPI_BAD_EXTENDED_CHECKSUM:
+    return "bad extended checksum";
+  case ACPI_BAD_LENGTH:
+    return "impossible length";
+  case ACPI_TRUNCATED:
+    return "truncated";
+  case ACPI_UNMAPPABLE:
+    return "does not fit the ACPI area";
+  case ACPI_MALFORMED:
+    return "malformed entry";
   }
   return "unknown status";
 }
@@ -162,7 +170,8 @@ static void
 acpi_report_table(const struct acpi_table *t)
 {
   if (t->status == ACPI_OK)
-    kprintf("[acpi]   %s at 0x%lx, %u bytes\n", t->signature, t->phys, t->length);
+    kprintf("[acpi]   %s at 0x%lx, %u bytes\n", t->signature, t->phys,
+            t->length);
   else
     kprintf("[acpi]   %s at 0x%lx, %u bytes: %s, skipped\n",
             t->signature[0] ? t->signature : "????", t->phys, t->length,
@@ -200,7 +209,8 @@ acpi_root_map(const struct acpi_mapper *mapper, bool xsdt, uint64_t phys)
   const char *name = xsdt ? "XSDT" : "RSDT";
 
   if (acpi_table_map(mapper, phys, name, &record, &root) != ACPI_OK) {
-    kprintf("[acpi] %s at 0x%lx: %s\n", name, phys, acpi_status_name(record.status));
+    kprintf("[acpi] %s at 0x%lx: %s\n", name, phys,
+            acpi_status_name(record.status));
     return 0;
   }
   return root;
@@ -235,7 +245,8 @@ acpi_parse(const struct acpi_mapper *mapper, const struct acpi_rsdp *rsdp,
   kprintf("[acpi] %s at 0x%lx: %u tables\n", info->xsdt ? "XSDT" : "RSDT",
           info->root_phys, info->table_count);
   for (unsigned i = 0; i < info->table_count; i++)
-    acpi_visit_table(mapper, acpi_read_le(entries + i * entry_size, (int)entry_size),
+    acpi_visit_table(mapper,
+                     acpi_read_le(entries + i * entry_size, (int)entry_size),
                      info, i);
   return true;
 }

@@ -18,22 +18,22 @@
 #include "layout.h"
 #include "mmio.h"
 
-#define PAGE_SIZE          4096ull
-#define PAGE_MASK          (PAGE_SIZE - 1)
-#define AREA_MAX_MAPPINGS  32
+#define PAGE_SIZE         4096ull
+#define PAGE_MASK         (PAGE_SIZE - 1)
+#define AREA_MAX_MAPPINGS 32
 
 // BIOS areas that may hold the RSDP, ACPI 6.5 section 5.2.5.1.
-#define BDA_EBDA_SEGMENT   0x40E    // u16 in the BIOS data area
-#define EBDA_SEARCH_SIZE   1024     // the first KiB of the EBDA
-#define EBDA_LOWEST        0x80000  // sanity bounds for the EBDA segment
-#define EBDA_HIGHEST       0xA0000
-#define BIOS_AREA_START    0xE0000
-#define BIOS_AREA_END      0x100000
+#define BDA_EBDA_SEGMENT 0x40E   // u16 in the BIOS data area
+#define EBDA_SEARCH_SIZE 1024    // the first KiB of the EBDA
+#define EBDA_LOWEST      0x80000 // sanity bounds for the EBDA segment
+#define EBDA_HIGHEST     0xA0000
+#define BIOS_AREA_START  0xE0000
+#define BIOS_AREA_END    0x100000
 
 struct area_mapping {
-  uint64_t phys;   // first page
+  uint64_t phys; // first page
   uint64_t pages;
-  uint64_t slot;   // first page index in the area
+  uint64_t slot; // first page index in the area
 };
 
 struct area {
@@ -65,10 +65,12 @@ area_map(void *context, uint64_t phys, uint64_t length)
   if (length == 0 || length > UINT64_MAX - PAGE_SIZE - phys)
     return 0; // empty, or wraps around the address space
   end = phys + length;
-  uint64_t pages = ((end + PAGE_MASK) & ~PAGE_MASK) / PAGE_SIZE - first / PAGE_SIZE;
+  uint64_t pages =
+      ((end + PAGE_MASK) & ~PAGE_MASK) / PAGE_SIZE - first / PAGE_SIZE;
   for (int i = 0; i < a->count; i++) {
     struct area_mapping *m = &a->mappings[i];
-    if (m->phys <= first && first / PAGE_SIZE + pages <= m->phys / PAGE_SIZE + m->pages)
+    if (m->phys <= first &&
+        first / PAGE_SIZE + pages <= m->phys / PAGE_SIZE + m->pages)
       return area_address(m, phys);
   }
   uint64_t slot = a->next_slot;
@@ -76,7 +78,8 @@ area_map(void *context, uint64_t phys, uint64_t length)
     slot = a->mappings[--a->count].slot; // grow the last mapping in place
   if (pages > LAYOUT_ACPI_AREA_PAGES - slot || a->count == AREA_MAX_MAPPINGS)
     return 0;
-  if (!mmio_map(LAYOUT_ACPI_AREA_BASE + slot * PAGE_SIZE, first, pages, MMIO_NO_EXEC))
+  if (!mmio_map(LAYOUT_ACPI_AREA_BASE + slot * PAGE_SIZE, first, pages,
+                MMIO_NO_EXEC))
     return 0;
   a->mappings[a->count++] = (struct area_mapping){first, pages, slot};
   a->next_slot = slot + pages;
@@ -107,7 +110,8 @@ rsdp_keep(const uint8_t *rsdp)
 {
   uint8_t *copy = (uint8_t *)&rsdp_copy;
   size_t size = ((const struct acpi_rsdp *)rsdp)->revision >= 2
-                    ? ACPI_RSDP_V2_SIZE : ACPI_RSDP_V1_SIZE;
+                    ? ACPI_RSDP_V2_SIZE
+                    : ACPI_RSDP_V1_SIZE;
 
   for (size_t i = 0; i < sizeof(rsdp_copy); i++)
     copy[i] = i < size ? rsdp[i] : 0;
@@ -121,7 +125,8 @@ rsdp_find(const struct boot_info *info)
   uint64_t phys;
 
   if (info->rsdp_addr != 0) {
-    enum acpi_status status = acpi_rsdp_check(info->rsdp_copy, BOOTINFO_RSDP_COPY_SIZE);
+    enum acpi_status status =
+        acpi_rsdp_check(info->rsdp_copy, BOOTINFO_RSDP_COPY_SIZE);
     if (status == ACPI_OK) {
       rsdp_keep(info->rsdp_copy);
       return info->rsdp_addr;
@@ -129,13 +134,15 @@ rsdp_find(const struct boot_info *info)
     kprintf("[acpi] stage2's RSDP copy (from 0x%lx): %s; scanning\n",
             info->rsdp_addr, acpi_status_name(status));
   }
-  uint64_t ebda = (uint64_t)*(const uint16_t *)low_memory(BDA_EBDA_SEGMENT) << 4;
+  uint64_t ebda = (uint64_t) * (const uint16_t *)low_memory(BDA_EBDA_SEGMENT)
+                  << 4;
   if (ebda >= EBDA_LOWEST && ebda + EBDA_SEARCH_SIZE <= EBDA_HIGHEST &&
       (phys = rsdp_scan_low(ebda, ebda + EBDA_SEARCH_SIZE, "EBDA")) != 0) {
     rsdp_keep(low_memory(phys));
     return phys;
   }
-  if ((phys = rsdp_scan_low(BIOS_AREA_START, BIOS_AREA_END, "BIOS area")) != 0) {
+  if ((phys = rsdp_scan_low(BIOS_AREA_START, BIOS_AREA_END, "BIOS area")) !=
+      0) {
     rsdp_keep(low_memory(phys));
     return phys;
   }
@@ -146,15 +153,16 @@ static void
 acpi_print_madt(const struct madt_info *madt)
 {
   kprintf("[acpi] MADT: local APIC at 0x%lx%s, %u CPU(s) enabled (APIC ids",
-          madt->lapic_address, madt->lapic_overridden ? " (64-bit override)" : "",
-          madt->cpus);
+          madt->lapic_address,
+          madt->lapic_overridden ? " (64-bit override)" : "", madt->cpus);
   for (unsigned i = 0; i < madt->cpus && i < MADT_MAX_CPUS; i++)
     kprintf(" %u", madt->cpu_apic_ids[i]);
   kprintf("), %u unusable, %u x2APIC entries%s\n", madt->cpus_unusable,
           madt->x2apic_entries, madt->pcat_compat ? ", 8259 PICs present" : "");
   for (unsigned i = 0; i < madt->ioapic_count && i < MADT_MAX_IOAPICS; i++)
     kprintf("[acpi] MADT: I/O APIC id %u at 0x%lx, GSI base %u\n",
-            madt->ioapics[i].id, madt->ioapics[i].address, madt->ioapics[i].gsi_base);
+            madt->ioapics[i].id, madt->ioapics[i].address,
+            madt->ioapics[i].gsi_base);
   for (unsigned i = 0; i < madt->override_count && i < MADT_MAX_OVERRIDES; i++)
     kprintf("[acpi] MADT: override bus %u IRQ %u -> GSI %u, flags 0x%x\n",
             madt->overrides[i].bus, madt->overrides[i].source,
@@ -180,7 +188,8 @@ acpi_init(const struct boot_info *info)
           rsdp_copy.oem_id[5]);
   acpi_ok = acpi_parse(&mapper, &rsdp_copy, &acpi);
   if (!acpi_ok) {
-    kprintf("[acpi] no usable RSDT or XSDT: going on as if there were no ACPI\n");
+    kprintf(
+        "[acpi] no usable RSDT or XSDT: going on as if there were no ACPI\n");
     return false;
   }
   kprintf("[acpi] %u of %u tables valid; ACPI area: %lu of %lu pages used\n",

@@ -16,30 +16,30 @@
 #define MADT_FLAG_PCAT_COMPAT  (1u << 0) // the PC's dual 8259s are present
 
 // Entry header: type, then length of the whole entry (5.2.12, table 5.21).
-#define MADT_ENTRY_HEADER      2
+#define MADT_ENTRY_HEADER 2
 
-#define MADT_TYPE_LAPIC           0  // 5.2.12.2
-#define MADT_TYPE_IOAPIC          1  // 5.2.12.3
-#define MADT_TYPE_OVERRIDE        2  // 5.2.12.5 interrupt source override
-#define MADT_TYPE_NMI_SOURCE      3  // 5.2.12.6
-#define MADT_TYPE_LAPIC_NMI       4  // 5.2.12.7
-#define MADT_TYPE_LAPIC_OVERRIDE  5  // 5.2.12.8 64-bit local APIC address
-#define MADT_TYPE_X2APIC          9  // 5.2.12.12
-#define MADT_TYPE_X2APIC_NMI      10 // 5.2.12.13
+#define MADT_TYPE_LAPIC          0  // 5.2.12.2
+#define MADT_TYPE_IOAPIC         1  // 5.2.12.3
+#define MADT_TYPE_OVERRIDE       2  // 5.2.12.5 interrupt source override
+#define MADT_TYPE_NMI_SOURCE     3  // 5.2.12.6
+#define MADT_TYPE_LAPIC_NMI      4  // 5.2.12.7
+#define MADT_TYPE_LAPIC_OVERRIDE 5  // 5.2.12.8 64-bit local APIC address
+#define MADT_TYPE_X2APIC         9  // 5.2.12.12
+#define MADT_TYPE_X2APIC_NMI     10 // 5.2.12.13
 
 // Minimum lengths of the entries read here.
-#define MADT_LEN_LAPIC            8
-#define MADT_LEN_IOAPIC           12
-#define MADT_LEN_OVERRIDE         10
-#define MADT_LEN_NMI_SOURCE       8
-#define MADT_LEN_LAPIC_NMI        6
-#define MADT_LEN_LAPIC_OVERRIDE   12
-#define MADT_LEN_X2APIC           16
-#define MADT_LEN_X2APIC_NMI       12
+#define MADT_LEN_LAPIC          8
+#define MADT_LEN_IOAPIC         12
+#define MADT_LEN_OVERRIDE       10
+#define MADT_LEN_NMI_SOURCE     8
+#define MADT_LEN_LAPIC_NMI      6
+#define MADT_LEN_LAPIC_OVERRIDE 12
+#define MADT_LEN_X2APIC         16
+#define MADT_LEN_X2APIC_NMI     12
 
 // Processor flags (local APIC and x2APIC entries), table 5.23.
-#define MADT_CPU_ENABLED          (1u << 0)
-#define MADT_CPU_ONLINE_CAPABLE   (1u << 1) // may be enabled later (hot add)
+#define MADT_CPU_ENABLED        (1u << 0)
+#define MADT_CPU_ONLINE_CAPABLE (1u << 1) // may be enabled later (hot add)
 
 static uint64_t
 madt_read_le(const uint8_t *bytes, int size)
@@ -55,15 +55,24 @@ static unsigned
 madt_min_length(uint8_t type)
 {
   switch (type) {
-  case MADT_TYPE_LAPIC:          return MADT_LEN_LAPIC;
-  case MADT_TYPE_IOAPIC:         return MADT_LEN_IOAPIC;
-  case MADT_TYPE_OVERRIDE:       return MADT_LEN_OVERRIDE;
-  case MADT_TYPE_NMI_SOURCE:     return MADT_LEN_NMI_SOURCE;
-  case MADT_TYPE_LAPIC_NMI:      return MADT_LEN_LAPIC_NMI;
-  case MADT_TYPE_LAPIC_OVERRIDE: return MADT_LEN_LAPIC_OVERRIDE;
-  case MADT_TYPE_X2APIC:         return MADT_LEN_X2APIC;
-  case MADT_TYPE_X2APIC_NMI:     return MADT_LEN_X2APIC_NMI;
-  default:                       return MADT_ENTRY_HEADER;
+  case MADT_TYPE_LAPIC:
+    return MADT_LEN_LAPIC;
+  case MADT_TYPE_IOAPIC:
+    return MADT_LEN_IOAPIC;
+  case MADT_TYPE_OVERRIDE:
+    return MADT_LEN_OVERRIDE;
+  case MADT_TYPE_NMI_SOURCE:
+    return MADT_LEN_NMI_SOURCE;
+  case MADT_TYPE_LAPIC_NMI:
+    return MADT_LEN_LAPIC_NMI;
+  case MADT_TYPE_LAPIC_OVERRIDE:
+    return MADT_LEN_LAPIC_OVERRIDE;
+  case MADT_TYPE_X2APIC:
+    return MADT_LEN_X2APIC;
+  case MADT_TYPE_X2APIC_NMI:
+    return MADT_LEN_X2APIC_NMI;
+  default:
+    return MADT_ENTRY_HEADER;
   }
 }
 
@@ -142,14 +151,16 @@ acpi_madt_parse(const struct acpi_sdt_header *table, struct madt_info *madt)
 {
   const uint8_t *bytes = (const uint8_t *)table;
   uint32_t length = table->length;
-  volatile uint8_t *clear = (volatile uint8_t *)madt; // volatile: no memset call
+  volatile uint8_t *clear =
+      (volatile uint8_t *)madt; // volatile: no memset call
 
   for (size_t i = 0; i < sizeof(*madt); i++)
     clear[i] = 0;
   if (length < MADT_OFF_ENTRIES)
     return ACPI_BAD_LENGTH;
   madt->lapic_address = madt_read_le(bytes + MADT_OFF_LAPIC_ADDRESS, 4);
-  madt->pcat_compat = madt_read_le(bytes + MADT_OFF_FLAGS, 4) & MADT_FLAG_PCAT_COMPAT;
+  madt->pcat_compat =
+      madt_read_le(bytes + MADT_OFF_FLAGS, 4) & MADT_FLAG_PCAT_COMPAT;
 
   for (uint32_t offset = MADT_OFF_ENTRIES; offset < length;) {
     const uint8_t *entry = bytes + offset;

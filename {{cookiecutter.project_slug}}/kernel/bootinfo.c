@@ -41,7 +41,8 @@ bootinfo_print(const struct boot_info *info, uint64_t tsc_kernel)
           info->kernel_size, info->kernel_phys,
           (uint64_t)(LAYOUT_KERNEL_AREA_END - LAYOUT_KERNEL_LOAD_ADDR));
   if (info->rsdp_addr != 0)
-    kprintf("[boot] ACPI RSDP found by stage2 at phys 0x%lx\n", info->rsdp_addr);
+    kprintf("[boot] ACPI RSDP found by stage2 at phys 0x%lx\n",
+            info->rsdp_addr);
   else
     kprintf("[boot] ACPI RSDP: stage2 found none\n");
   kprintf("[boot] loader time (TSC cycles): load kernel %lu, memory map %lu, "
@@ -56,12 +57,18 @@ static const char *
 e820_type_name(uint32_t type)
 {
   switch (type) {
-  case E820_TYPE_USABLE:       return "usable";
-  case E820_TYPE_RESERVED:     return "reserved";
-  case E820_TYPE_ACPI_RECLAIM: return "ACPI reclaimable";
-  case E820_TYPE_ACPI_NVS:     return "ACPI NVS";
-  case E820_TYPE_BAD:          return "bad memory";
-  default:                     return "unknown";
+  case E820_TYPE_USABLE:
+    return "usable";
+  case E820_TYPE_RESERVED:
+    return "reserved";
+  case E820_TYPE_ACPI_RECLAIM:
+    return "ACPI reclaimable";
+  case E820_TYPE_ACPI_NVS:
+    return "ACPI NVS";
+  case E820_TYPE_BAD:
+    return "bad memory";
+  default:
+    return "unknown";
   }
 }
 
@@ -70,7 +77,8 @@ bootinfo_print_e820(const struct boot_info *info)
 {
   kprintf("[e820] %u entries from the BIOS", info->e820_count);
   if (info->e820_lost)
-    kprintf(" (%u more did not fit the buffer and were dropped)", info->e820_lost);
+    kprintf(" (%u more did not fit the buffer and were dropped)",
+            info->e820_lost);
   kprintf("\n");
   for (uint32_t i = 0; i < info->e820_count; i++) {
     const struct e820_entry *entry = &info->e820[i];

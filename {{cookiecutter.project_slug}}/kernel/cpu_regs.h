@@ -8,10 +8,10 @@
 
 #include <stdint.h>
 
-#define MSR_IA32_APIC_BASE  0x1B        // SDM vol. 4, table 2-2
-#define MSR_IA32_EFER       0xC0000080  // SDM vol. 4, table 2-2
-#define EFER_NXE            (1ull << 11) // execute-disable bit usable in PTEs
-#define RFLAGS_IF           (1ull << 9)  // interrupts enabled
+#define MSR_IA32_APIC_BASE 0x1B         // SDM vol. 4, table 2-2
+#define MSR_IA32_EFER      0xC0000080   // SDM vol. 4, table 2-2
+#define EFER_NXE           (1ull << 11) // execute-disable bit usable in PTEs
+#define RFLAGS_IF          (1ull << 9)  // interrupts enabled
 
 static inline uint64_t
 msr_read(uint32_t msr)
@@ -24,8 +24,10 @@ msr_read(uint32_t msr)
 static inline void
 msr_write(uint32_t msr, uint64_t value)
 {
-  __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)value),
-                   "d"((uint32_t)(value >> 32)));
+  __asm__ volatile("wrmsr"
+                   :
+                   : "c"(msr), "a"((uint32_t)value),
+                     "d"((uint32_t)(value >> 32)));
 }
 
 static inline uint64_t

@@ -9,7 +9,8 @@
 
 #include "bootinfo.h"
 
-#define E820_PAGE_SIZE 4096ULL // the PMM's unit: usable ranges are aligned to it
+// The PMM's unit: usable ranges are aligned to it.
+#define E820_PAGE_SIZE 4096ULL
 
 // A range of physical memory, [base, end).
 struct mem_range {
@@ -19,8 +20,8 @@ struct mem_range {
 
 // What the sanitiser had to leave out for lack of room in its output.
 struct e820_lost {
-  size_t ranges;   // usable ranges (or pieces of them) dropped
-  uint64_t bytes;  // their size
+  size_t ranges;  // usable ranges (or pieces of them) dropped
+  uint64_t bytes; // their size
 };
 
 // Build the usable RAM of `in` into `out` (room for `max_out` ranges) and

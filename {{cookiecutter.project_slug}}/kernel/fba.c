@@ -40,11 +40,16 @@ static const char *
 fba_status_name(enum fba_status status)
 {
   switch (status) {
-  case FBA_OK:                return "ok";
-  case FBA_ERR_RANGE:         return "outside the FBA area";
-  case FBA_ERR_ALIGN:         return "not a block address";
-  case FBA_ERR_NOT_ALLOCATED: return "block not allocated";
-  case FBA_ERR_NO_MEMORY:     return "out of memory";
+  case FBA_OK:
+    return "ok";
+  case FBA_ERR_RANGE:
+    return "outside the FBA area";
+  case FBA_ERR_ALIGN:
+    return "not a block address";
+  case FBA_ERR_NOT_ALLOCATED:
+    return "block not allocated";
+  case FBA_ERR_NO_MEMORY:
+    return "out of memory";
   }
   return "unknown";
 }
@@ -53,16 +58,18 @@ void
 fba_init(void)
 {
   static const struct fba_ops ops = {NULL, block_back, block_release};
-  enum fba_status status = fba_core_init(&fba, LAYOUT_FBA_BASE, LAYOUT_FBA_SIZE, &ops);
+  enum fba_status status =
+      fba_core_init(&fba, LAYOUT_FBA_BASE, LAYOUT_FBA_SIZE, &ops);
 
   if (status != FBA_OK)
     panic("fba_init: %s", fba_status_name(status));
   if (fba.meta_blocks != LAYOUT_FBA_BITMAP_BLOCKS)
     panic("fba_init: bitmap needs %lu blocks, layout.cfg says %lu",
           (uint64_t)fba.meta_blocks, (uint64_t)LAYOUT_FBA_BITMAP_BLOCKS);
-  kprintf("[fba] %lu blocks of %lu KiB at %p, bitmap in the first %lu, %lu free\n",
-          (uint64_t)fba.blocks, (uint64_t)(FBA_BLOCK_SIZE / KIB), (void *)fba.base,
-          (uint64_t)fba.meta_blocks, (uint64_t)(fba.blocks - fba.meta_blocks));
+  kprintf(
+      "[fba] %lu blocks of %lu KiB at %p, bitmap in the first %lu, %lu free\n",
+      (uint64_t)fba.blocks, (uint64_t)(FBA_BLOCK_SIZE / KIB), (void *)fba.base,
+      (uint64_t)fba.meta_blocks, (uint64_t)(fba.blocks - fba.meta_blocks));
 }
 
 void *

@@ -36,7 +36,8 @@ fba_core_meta_blocks(uint64_t size)
 {
   uint64_t blocks = size / FBA_BLOCK_SIZE;
 
-  return (blocks + FBA_BLOCKS_PER_BITMAP_BLOCK - 1) / FBA_BLOCKS_PER_BITMAP_BLOCK;
+  return (blocks + FBA_BLOCKS_PER_BITMAP_BLOCK - 1) /
+         FBA_BLOCKS_PER_BITMAP_BLOCK;
 }
 
 enum fba_status

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FBA_BLOCK_SIZE 4096ULL
-#define FBA_BITS_PER_WORD 64
+#define FBA_BLOCK_SIZE              4096ULL
+#define FBA_BITS_PER_WORD           64
 #define FBA_BLOCKS_PER_BITMAP_BLOCK (FBA_BLOCK_SIZE * 8) // bits in a block
 
 enum fba_status {

@@ -15,18 +15,18 @@
 #define IST_STACK_SIZE 4096
 
 // Code/data descriptor flags, SDM vol. 3A, figure 3-8.
-#define SEG_ACCESSED     (1ull << 40)
-#define SEG_WRITABLE     (1ull << 41) // data: writable; code: readable
-#define SEG_EXECUTABLE   (1ull << 43)
-#define SEG_CODE_DATA    (1ull << 44) // S: code or data (not system)
-#define SEG_PRESENT      (1ull << 47)
-#define SEG_LONG_MODE    (1ull << 53) // L: 64-bit code
-#define SEG_DEFAULT_32   (1ull << 54) // D/B: must be 0 with L set
-#define SEG_GRANULARITY  (1ull << 55) // limit in 4 KiB units
-#define SEG_LIMIT_MAX    (0xFFFFull | (0xFull << 48))
+#define SEG_ACCESSED    (1ull << 40)
+#define SEG_WRITABLE    (1ull << 41) // data: writable; code: readable
+#define SEG_EXECUTABLE  (1ull << 43)
+#define SEG_CODE_DATA   (1ull << 44) // S: code or data (not system)
+#define SEG_PRESENT     (1ull << 47)
+#define SEG_LONG_MODE   (1ull << 53) // L: 64-bit code
+#define SEG_DEFAULT_32  (1ull << 54) // D/B: must be 0 with L set
+#define SEG_GRANULARITY (1ull << 55) // limit in 4 KiB units
+#define SEG_LIMIT_MAX   (0xFFFFull | (0xFull << 48))
 
 // 64-bit TSS descriptor (16 bytes), SDM vol. 3A, figure 7-4.
-#define TSS_TYPE_AVAILABLE 0x9ull     // 64-bit TSS, not busy
+#define TSS_TYPE_AVAILABLE 0x9ull // 64-bit TSS, not busy
 #define TSS_TYPE_SHIFT     40
 
 #define GDT_ENTRIES 5 // null, code, data, TSS (two slots)
@@ -34,9 +34,9 @@
 // 64-bit TSS, SDM vol. 3A, figure 7-11.
 struct tss {
   uint32_t reserved0;
-  uint64_t rsp[3];  // stacks for privilege changes to rings 0-2
+  uint64_t rsp[3]; // stacks for privilege changes to rings 0-2
   uint64_t reserved1;
-  uint64_t ist[7];  // IST1..IST7
+  uint64_t ist[7]; // IST1..IST7
   uint64_t reserved2;
   uint16_t reserved3;
   uint16_t iomap_base; // offset of the I/O bitmap; >= limit means none
@@ -95,10 +95,11 @@ gdt_init(void)
 {
   gdt[0] = 0;
   gdt[GDT_SEL_KERNEL_CODE / 8] = SEG_LIMIT_MAX | SEG_ACCESSED | SEG_WRITABLE |
-      SEG_EXECUTABLE | SEG_CODE_DATA | SEG_PRESENT | SEG_LONG_MODE |
-      SEG_GRANULARITY;
+                                 SEG_EXECUTABLE | SEG_CODE_DATA | SEG_PRESENT |
+                                 SEG_LONG_MODE | SEG_GRANULARITY;
   gdt[GDT_SEL_KERNEL_DATA / 8] = SEG_LIMIT_MAX | SEG_ACCESSED | SEG_WRITABLE |
-      SEG_CODE_DATA | SEG_PRESENT | SEG_DEFAULT_32 | SEG_GRANULARITY;
+                                 SEG_CODE_DATA | SEG_PRESENT | SEG_DEFAULT_32 |
+                                 SEG_GRANULARITY;
 
   // RSP0 is the boot stack from layout.cfg (used once ring 3 exists).
   tss.rsp[0] = LAYOUT_KERNEL_VIRT_BASE + LAYOUT_KERNEL_STACK_TOP;

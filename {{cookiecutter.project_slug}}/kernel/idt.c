@@ -9,20 +9,20 @@
 #include "kprintf.h"
 
 // Gate type and attribute byte, SDM vol. 3A figure 6-7.
-#define GATE_TYPE_INTERRUPT 0x0E  // 64-bit interrupt gate: clears IF
-#define GATE_DPL_KERNEL     0x00  // INT n from ring 3 faults with #GP
+#define GATE_TYPE_INTERRUPT 0x0E // 64-bit interrupt gate: clears IF
+#define GATE_DPL_KERNEL     0x00 // INT n from ring 3 faults with #GP
 #define GATE_PRESENT        0x80
 
 #define VECTOR_NMI          2
 #define VECTOR_DOUBLE_FAULT 8
 
 struct idt_gate {
-  uint16_t offset_low;   // handler address bits 15..0
-  uint16_t selector;     // code segment
-  uint8_t ist;           // bits 2..0: IST slot, 0 = none
-  uint8_t type_attr;     // type, DPL, present
-  uint16_t offset_mid;   // bits 31..16
-  uint32_t offset_high;  // bits 63..32
+  uint16_t offset_low;  // handler address bits 15..0
+  uint16_t selector;    // code segment
+  uint8_t ist;          // bits 2..0: IST slot, 0 = none
+  uint8_t type_attr;    // type, DPL, present
+  uint16_t offset_mid;  // bits 31..16
+  uint32_t offset_high; // bits 63..32
   uint32_t reserved;
 } __attribute__((packed));
 
@@ -72,6 +72,6 @@ idt_init(void)
   kprintf("[idt] loaded: %d gates (exceptions 0-%d, PIC 0x%x-0x%x, "
           "LAPIC timer 0x%x, error 0x%x, spurious 0x%x)\n",
           IDT_VECTORS, IDT_EXCEPTION_VECTORS - 1, IDT_PIC_BASE,
-          IDT_PIC_BASE + IDT_PIC_VECTORS - 1, IDT_LAPIC_TIMER,
-          IDT_LAPIC_ERROR, IDT_LAPIC_SPURIOUS);
+          IDT_PIC_BASE + IDT_PIC_VECTORS - 1, IDT_LAPIC_TIMER, IDT_LAPIC_ERROR,
+          IDT_LAPIC_SPURIOUS);
 }

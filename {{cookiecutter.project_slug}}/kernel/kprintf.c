@@ -116,7 +116,8 @@ emit_conversion(char conversion, const struct format_spec *spec, va_list *args)
     return emit_number(magnitude, value < 0, 10, false, spec);
   }
   case 'u':
-    return emit_number(take_unsigned(args, spec->length), false, 10, false, spec);
+    return emit_number(take_unsigned(args, spec->length), false, 10, false,
+                       spec);
   case 'x':
   case 'X':
     return emit_number(take_unsigned(args, spec->length), false, 16,

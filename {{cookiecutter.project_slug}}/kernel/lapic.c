@@ -21,34 +21,34 @@
 // Register offsets, SDM vol. 3A table 10-1 "Local APIC Register Address Map".
 #define LAPIC_REG_ID            0x020
 #define LAPIC_REG_VERSION       0x030
-#define   LAPIC_VERSION_MASK      0xFF
-#define   LAPIC_MAX_LVT_SHIFT     16     // bits 23..16: LVT entries - 1
-#define   LAPIC_MAX_LVT_MASK      0xFF
-#define LAPIC_REG_TPR           0x080    // task priority
-#define LAPIC_REG_EOI           0x0B0    // write 0: end of interrupt
-#define LAPIC_REG_SVR           0x0F0    // spurious interrupt vector
-#define   LAPIC_SVR_ENABLE        (1u << 8) // APIC software enable
-#define LAPIC_REG_ESR           0x280    // error status
+#define LAPIC_VERSION_MASK      0xFF
+#define LAPIC_MAX_LVT_SHIFT     16 // bits 23..16: LVT entries - 1
+#define LAPIC_MAX_LVT_MASK      0xFF
+#define LAPIC_REG_TPR           0x080     // task priority
+#define LAPIC_REG_EOI           0x0B0     // write 0: end of interrupt
+#define LAPIC_REG_SVR           0x0F0     // spurious interrupt vector
+#define LAPIC_SVR_ENABLE        (1u << 8) // APIC software enable
+#define LAPIC_REG_ESR           0x280     // error status
 #define LAPIC_REG_LVT_TIMER     0x320
-#define   LAPIC_TIMER_PERIODIC    (1u << 17) // bits 18..17 = 01
+#define LAPIC_TIMER_PERIODIC    (1u << 17) // bits 18..17 = 01
 #define LAPIC_REG_LVT_ERROR     0x370
-#define   LAPIC_LVT_MASKED        (1u << 16)
+#define LAPIC_LVT_MASKED        (1u << 16)
 #define LAPIC_REG_TIMER_INITIAL 0x380
 #define LAPIC_REG_TIMER_CURRENT 0x390
 #define LAPIC_REG_TIMER_DIVIDE  0x3E0
-#define   LAPIC_DIVIDE_BY_16      0x3    // SDM figure 10-10: 0011b
-#define   LAPIC_DIVISOR           16
+#define LAPIC_DIVIDE_BY_16      0x3 // SDM figure 10-10: 0011b
+#define LAPIC_DIVISOR           16
 
-#define LAPIC_ID_SHIFT          24       // xAPIC id: bits 31..24
+#define LAPIC_ID_SHIFT 24 // xAPIC id: bits 31..24
 
 // IA32_APIC_BASE MSR, SDM vol. 3A 10.4.4 (figure 10-5).
-#define APIC_BASE_ENABLE        (1ull << 11) // global enable
-#define APIC_BASE_ADDRESS_MASK  0x000FFFFFFFFFF000ull
+#define APIC_BASE_ENABLE       (1ull << 11) // global enable
+#define APIC_BASE_ADDRESS_MASK 0x000FFFFFFFFFF000ull
 
-#define CALIBRATION_US          20000    // PIT reference interval
-#define US_PER_SECOND           1000000u
-#define MS_PER_SECOND           1000u
-#define TIMER_COUNT_MAX         0xFFFFFFFFu
+#define CALIBRATION_US  20000 // PIT reference interval
+#define US_PER_SECOND   1000000u
+#define MS_PER_SECOND   1000u
+#define TIMER_COUNT_MAX 0xFFFFFFFFu
 
 static volatile void *lapic;
 static volatile uint64_t ticks;
@@ -120,7 +120,8 @@ lapic_phys_address(uint64_t madt_phys)
     return msr_phys;
   }
   if (madt_phys != msr_phys)
-    kprintf("[lapic] note: MADT says 0x%lx, IA32_APIC_BASE 0x%lx; using the MADT's\n",
+    kprintf("[lapic] note: MADT says 0x%lx, IA32_APIC_BASE 0x%lx; using the "
+            "MADT's\n",
             madt_phys, msr_phys);
   return madt_phys;
 }
@@ -138,7 +139,7 @@ lapic_init(uint64_t phys)
   trap_set_handler(IDT_LAPIC_ERROR, lapic_error_interrupt);
   trap_set_handler(IDT_LAPIC_SPURIOUS, lapic_spurious_interrupt);
 
-  lapic_write(LAPIC_REG_TPR, 0);                  // accept every priority
+  lapic_write(LAPIC_REG_TPR, 0); // accept every priority
   lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_MASKED | IDT_LAPIC_TIMER);
   lapic_write(LAPIC_REG_LVT_ERROR, IDT_LAPIC_ERROR);
   lapic_write(LAPIC_REG_ESR, 0);
@@ -148,7 +149,8 @@ lapic_init(uint64_t phys)
   uint32_t version = lapic_read(LAPIC_REG_VERSION);
   kprintf("[lapic] id %u, version 0x%x, %u LVT entries, phys 0x%lx mapped "
           "uncached at %p; spurious vector 0x%x, error vector 0x%x\n",
-          lapic_read(LAPIC_REG_ID) >> LAPIC_ID_SHIFT, version & LAPIC_VERSION_MASK,
+          lapic_read(LAPIC_REG_ID) >> LAPIC_ID_SHIFT,
+          version & LAPIC_VERSION_MASK,
           ((version >> LAPIC_MAX_LVT_SHIFT) & LAPIC_MAX_LVT_MASK) + 1, phys,
           (void *)lapic, IDT_LAPIC_SPURIOUS, IDT_LAPIC_ERROR);
 }
@@ -159,13 +161,15 @@ static uint64_t
 lapic_calibrate(void)
 {
   lapic_write(LAPIC_REG_TIMER_DIVIDE, LAPIC_DIVIDE_BY_16);
-  lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_MASKED | IDT_LAPIC_TIMER); // one-shot
+  lapic_write(LAPIC_REG_LVT_TIMER,
+              LAPIC_LVT_MASKED | IDT_LAPIC_TIMER); // one-shot
   lapic_write(LAPIC_REG_TIMER_INITIAL, TIMER_COUNT_MAX);
   pit_wait_us(CALIBRATION_US);
   uint32_t elapsed = TIMER_COUNT_MAX - lapic_read(LAPIC_REG_TIMER_CURRENT);
-  lapic_write(LAPIC_REG_TIMER_INITIAL, 0);        // stop
+  lapic_write(LAPIC_REG_TIMER_INITIAL, 0); // stop
   kprintf("[pit] reference interval %u us (%lu PIT ticks at %u Hz): "
-          "%u LAPIC timer counts\n", CALIBRATION_US,
+          "%u LAPIC timer counts\n",
+          CALIBRATION_US,
           CALIBRATION_US * (uint64_t)PIT_FREQUENCY_HZ / US_PER_SECOND,
           PIT_FREQUENCY_HZ, elapsed);
   return (uint64_t)elapsed * LAPIC_DIVISOR * US_PER_SECOND / CALIBRATION_US;
@@ -183,8 +187,9 @@ lapic_timer_start(uint32_t hz)
   lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_TIMER_PERIODIC | IDT_LAPIC_TIMER);
   lapic_write(LAPIC_REG_TIMER_INITIAL, (uint32_t)count);
   kprintf("[lapic] bus frequency %lu.%06lu MHz; timer periodic at %u Hz "
-          "(divide by %d, initial count %lu)\n", bus_hz / US_PER_SECOND,
-          bus_hz % US_PER_SECOND, hz, LAPIC_DIVISOR, count);
+          "(divide by %d, initial count %lu)\n",
+          bus_hz / US_PER_SECOND, bus_hz % US_PER_SECOND, hz, LAPIC_DIVISOR,
+          count);
 }
 
 uint64_t
@@ -202,9 +207,10 @@ lapic_ticks_during(uint32_t milliseconds)
     kprintf("[lapic] warning: interrupts are off, no tick will be counted\n");
   pit_wait_us(milliseconds * (uint32_t)MS_PER_SECOND);
   uint64_t counted = ticks - start;
-  kprintf("[lapic] %lu ticks in %u ms measured by the PIT (%lu expected at %u Hz)\n",
-          counted, milliseconds, timer_hz * (uint64_t)milliseconds / MS_PER_SECOND,
-          timer_hz);
+  kprintf("[lapic] %lu ticks in %u ms measured by the PIT (%lu expected at %u "
+          "Hz)\n",
+          counted, milliseconds,
+          timer_hz * (uint64_t)milliseconds / MS_PER_SECOND, timer_hz);
   return counted;
 }
 

@@ -32,27 +32,29 @@ kmain(struct boot_info *info)
 {
   uint64_t tsc_kernel = rdtsc();
 
-  console_init();                 // COM1 and VGA text
+  console_init(); // COM1 and VGA text
   kprintf("%s: kernel started\n", LAYOUT_PROJECT_NAME);
-  bootinfo_check(info);           // the loader's hand-off is sane
+  bootinfo_check(info); // the loader's hand-off is sane
   bootinfo_print(info, tsc_kernel);
-  bootinfo_print_e820(info);      // the BIOS memory map
-  gdt_init();                     // GDT with a TSS: IST stacks for #DF and NMI
-  idt_init();                     // a gate for every vector; exceptions report
+  bootinfo_print_e820(info); // the BIOS memory map
+  gdt_init();                // GDT with a TSS: IST stacks for #DF and NMI
+  idt_init();                // a gate for every vector; exceptions report
 
-  paging_init();                  // drop the identity map, recursive PML4 slot
-  pmm_init(info);                 // physical pages, from the sanitised E820 map
-  fba_init();                     // fixed-block allocator over its area
+  paging_init();  // drop the identity map, recursive PML4 slot
+  pmm_init(info); // physical pages, from the sanitised E820 map
+  fba_init();     // fixed-block allocator over its area
 
-  acpi_init(info);                // RSDP, XSDT or RSDT, every table checked, MADT
-  pic_disable();                  // 8259s remapped off the exceptions and masked
+  acpi_init(info); // RSDP, XSDT or RSDT, every table checked, MADT
+  pic_disable();   // 8259s remapped off the exceptions and masked
   lapic_init(acpi_lapic_address()); // uncached; spurious and error vectors
   lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated against the PIT
   interrupts_enable();
   uint64_t ticks = lapic_ticks_during(TICK_CHECK_MS); // the timer really runs
 
-  kprintf("ready: mem_total_kib=%lu mem_free_kib=%lu cpus=%u timer_hz=%u ticks=%lu\n",
-          pmm_ram_bytes() / 1024, pmm_free_bytes() / 1024, acpi_cpu_count(), (unsigned)LAYOUT_LAPIC_TIMER_HZ, ticks);
+  kprintf("ready: mem_total_kib=%lu mem_free_kib=%lu cpus=%u timer_hz=%u "
+          "ticks=%lu\n",
+          pmm_ram_bytes() / 1024, pmm_free_bytes() / 1024, acpi_cpu_count(),
+          (unsigned)LAYOUT_LAPIC_TIMER_HZ, ticks);
 #ifdef KERNEL_TEST
   kernel_finish(selftest_run_all());
 #else

@@ -13,13 +13,13 @@
 #include "paging.h"
 #include "pmm.h"
 
-#define TEST_PAGES        64           // pages the PMM test takes at once
-#define TEST_PATTERN      0x5A5AA5A5DEADBEEFULL
-#define FOUR_GIB          0x100000000ULL
-#define ONE_GIB           0x40000000ULL
-#define LOW_RESERVED      0x200000ULL  // the PMM never hands out the first 2 MiB
-#define FBA_RUN           5            // blocks in the contiguous FBA test
-#define QWORDS_PER_PAGE   (PT_PAGE_SIZE / sizeof(uint64_t))
+#define TEST_PAGES      64 // pages the PMM test takes at once
+#define TEST_PATTERN    0x5A5AA5A5DEADBEEFULL
+#define FOUR_GIB        0x100000000ULL
+#define ONE_GIB         0x40000000ULL
+#define LOW_RESERVED    0x200000ULL // the PMM never hands out the first 2 MiB
+#define FBA_RUN         5           // blocks in the contiguous FBA test
+#define QWORDS_PER_PAGE (PT_PAGE_SIZE / sizeof(uint64_t))
 // IDT layout, SDM vol. 3A, 6.14.1: 16-byte gates, P is bit 7 of byte 5.
 #define IDT_GATE_SIZE     16
 #define IDT_GATE_P_BYTE   5
@@ -82,7 +82,8 @@ bool
 selftest_paging(void)
 {
   uint64_t region = paging_scratch_region();
-  uint64_t va = region + ONE_GIB + 0x123000, alias = region + 3 * ONE_GIB + 0x5000;
+  uint64_t va = region + ONE_GIB + 0x123000,
+           alias = region + 3 * ONE_GIB + 0x5000;
   uint64_t phys = pmm_alloc_page(), seen = 0;
   bool ok = check(phys != 0, "a page to map");
 
@@ -91,12 +92,14 @@ selftest_paging(void)
   ok &= check(paging_map(alias, phys, PTE_WRITABLE) == 0, "paging_map alias");
   ok &= check(paging_translate(va, &seen) && seen == phys, "translate");
   *(volatile uint64_t *)va = TEST_PATTERN;
-  ok &= check(*(volatile uint64_t *)(alias) == TEST_PATTERN, "alias sees the write");
+  ok &= check(*(volatile uint64_t *)(alias) == TEST_PATTERN,
+              "alias sees the write");
   ok &= check(paging_unmap(alias) == phys && paging_unmap(va) == phys, "unmap");
   ok &= check(!paging_translate(va, NULL) && !paging_translate(alias, NULL),
               "unmapped pages stay unmapped");
   ok &= check(paging_map(va, phys, PTE_WRITABLE) == 0 &&
-              *(volatile uint64_t *)va == TEST_PATTERN, "map again");
+                  *(volatile uint64_t *)va == TEST_PATTERN,
+              "map again");
   paging_unmap(va);
   pmm_free_page(phys);
   kprintf("[test]   paging: page 0x%lx at %p and %p\n", phys, (void *)va,
@@ -121,7 +124,8 @@ page_fault_gate_present(void)
   if (idtr.base < KERNEL_HALF_START ||
       idtr.limit < (VECTOR_PAGE_FAULT + 1) * IDT_GATE_SIZE - 1)
     return false;
-  const uint8_t *gate = (const uint8_t *)idtr.base + VECTOR_PAGE_FAULT * IDT_GATE_SIZE;
+  const uint8_t *gate =
+      (const uint8_t *)idtr.base + VECTOR_PAGE_FAULT * IDT_GATE_SIZE;
   return (gate[IDT_GATE_P_BYTE] & IDT_GATE_P_BIT) != 0;
 }
 
@@ -139,7 +143,8 @@ selftest_automap(void)
   }
   for (unsigned i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
     volatile uint64_t *p = (volatile uint64_t *)(pages[i] + 8);
-    ok &= check(!paging_translate(pages[i], NULL), "automap page starts unmapped");
+    ok &= check(!paging_translate(pages[i], NULL),
+                "automap page starts unmapped");
     ok &= check(*p == 0, "automapped page reads zero");
     *p = TEST_PATTERN;
     ok &= check(*p == TEST_PATTERN && paging_translate(pages[i], NULL),
@@ -191,7 +196,8 @@ selftest_fba(void)
   fba_free_block(one);
   ok &= check(fba_alloc_blocks(LAYOUT_FBA_SIZE / FBA_BLOCK_SIZE) == NULL,
               "an oversized request fails with NULL");
-  ok &= check(fba_used_blocks() == used_before, "fba blocks are all free again");
+  ok &=
+      check(fba_used_blocks() == used_before, "fba blocks are all free again");
   ok &= check(pmm_free_bytes() == free_before, "pages went back to the PMM");
   return ok;
 }

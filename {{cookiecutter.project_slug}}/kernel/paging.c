@@ -15,16 +15,16 @@
 #include "paging.h"
 #include "pmm.h"
 
-#define VA_SIGN_BIT        (1ULL << 47)          // copied into bits 63..48
-#define VA_SIGN_EXTENSION  0xFFFF000000000000ULL
-#define KERNEL_HALF_START  0xFFFF800000000000ULL // first upper-half address
-#define PML4_FIRST_KERNEL  256 // PML4 entries 256..511 map the upper half
-#define PML4_SLOT_SHIFT    39  // each PML4 entry maps 512 GiB
-#define LARGE_PAGE_SIZE    0x200000ULL // a PD entry with PTE_LARGE: 2 MiB
+#define VA_SIGN_BIT       (1ULL << 47) // copied into bits 63..48
+#define VA_SIGN_EXTENSION 0xFFFF000000000000ULL
+#define KERNEL_HALF_START 0xFFFF800000000000ULL // first upper-half address
+#define PML4_FIRST_KERNEL 256 // PML4 entries 256..511 map the upper half
+#define PML4_SLOT_SHIFT   39  // each PML4 entry maps 512 GiB
+#define LARGE_PAGE_SIZE   0x200000ULL // a PD entry with PTE_LARGE: 2 MiB
 // Stage2 maps physical [0, BOOT_MAPPED_SIZE) at the kernel base (and at 0).
-#define BOOT_MAPPED_SIZE   0x200000ULL
-#define PF_PRESENT         (1ULL << 0) // page-fault error code: protection fault
-#define NO_SLOT            0
+#define BOOT_MAPPED_SIZE 0x200000ULL
+#define PF_PRESENT       (1ULL << 0) // page-fault error code: protection fault
+#define NO_SLOT          0
 
 static struct pt kernel_pt;
 static unsigned recursive_slot = NO_SLOT;
@@ -33,12 +33,12 @@ static unsigned recursive_slot = NO_SLOT;
 static const struct {
   uint64_t base, size;
 } layout_regions[] = {
-  {LAYOUT_KERNEL_VIRT_BASE, LAYOUT_KERNEL_WINDOW_SIZE},
-  {LAYOUT_PMM_AREA_BASE, LAYOUT_PMM_AREA_SIZE},
-  {LAYOUT_ACPI_AREA_BASE, LAYOUT_ACPI_AREA_SIZE},
-  {LAYOUT_AUTOMAP_BASE, LAYOUT_AUTOMAP_SIZE},
-  {LAYOUT_LAPIC_VIRT, PT_PAGE_SIZE},
-  {LAYOUT_FBA_BASE, LAYOUT_FBA_SIZE},
+    {LAYOUT_KERNEL_VIRT_BASE, LAYOUT_KERNEL_WINDOW_SIZE},
+    {LAYOUT_PMM_AREA_BASE, LAYOUT_PMM_AREA_SIZE},
+    {LAYOUT_ACPI_AREA_BASE, LAYOUT_ACPI_AREA_SIZE},
+    {LAYOUT_AUTOMAP_BASE, LAYOUT_AUTOMAP_SIZE},
+    {LAYOUT_LAPIC_VIRT, PT_PAGE_SIZE},
+    {LAYOUT_FBA_BASE, LAYOUT_FBA_SIZE},
 };
 
 static uint64_t
@@ -57,9 +57,11 @@ slot_base(unsigned slot)
 static bool
 slot_in_use(unsigned slot)
 {
-  uint64_t first = slot_base(slot), last = first + (1ULL << PML4_SLOT_SHIFT) - 1;
+  uint64_t first = slot_base(slot),
+           last = first + (1ULL << PML4_SLOT_SHIFT) - 1;
 
-  for (unsigned i = 0; i < sizeof(layout_regions) / sizeof(layout_regions[0]); i++) {
+  for (unsigned i = 0; i < sizeof(layout_regions) / sizeof(layout_regions[0]);
+       i++) {
     uint64_t base = layout_regions[i].base;
     uint64_t end = base + layout_regions[i].size - 1;
     if (base <= last && end >= first)
@@ -107,7 +109,8 @@ static uint64_t *
 boot_table(uint64_t phys)
 {
   if (phys >= BOOT_MAPPED_SIZE)
-    panic("paging_init: boot table at 0x%lx is outside the kernel window", phys);
+    panic("paging_init: boot table at 0x%lx is outside the kernel window",
+          phys);
   return (uint64_t *)(LAYOUT_KERNEL_VIRT_BASE + phys);
 }
 
@@ -117,8 +120,10 @@ boot_table(uint64_t phys)
 static void
 drop_identity_map(uint64_t *pml4)
 {
-  uint64_t *pdpt = boot_table(pml4[pt_index(LAYOUT_KERNEL_VIRT_BASE, 4)] & PTE_ADDR_MASK);
-  uint64_t *pd = boot_table(pdpt[pt_index(LAYOUT_KERNEL_VIRT_BASE, 3)] & PTE_ADDR_MASK);
+  uint64_t *pdpt =
+      boot_table(pml4[pt_index(LAYOUT_KERNEL_VIRT_BASE, 4)] & PTE_ADDR_MASK);
+  uint64_t *pd =
+      boot_table(pdpt[pt_index(LAYOUT_KERNEL_VIRT_BASE, 3)] & PTE_ADDR_MASK);
 
   pml4[0] = 0;
   if (pt_index(LAYOUT_KERNEL_VIRT_BASE, 3) != 0)
@@ -146,12 +151,13 @@ paging_init(void)
     panic("paging_init: no free PML4 slot for the recursive mapping");
   pml4[recursive_slot] = pml4_phys | PTE_PRESENT | PTE_WRITABLE;
   drop_identity_map(pml4);
-  kernel_pt = (struct pt){pml4_phys, {NULL, recursive_table, alloc_table, invalidate}};
+  kernel_pt =
+      (struct pt){pml4_phys, {NULL, recursive_table, alloc_table, invalidate}};
   // Reloading CR3 flushes every non-global translation: the identity map.
   __asm__ volatile("mov %0, %%cr3" : : "r"(pml4_phys) : "memory");
   kprintf("[paging] identity map dropped; phys 0x%lx-0x%lx at %p; page tables "
-          "through recursive PML4 slot %u (%p)\n", (uint64_t)BOOT_MAPPED_SIZE,
-          (uint64_t)LAYOUT_KERNEL_WINDOW_SIZE - 1,
+          "through recursive PML4 slot %u (%p)\n",
+          (uint64_t)BOOT_MAPPED_SIZE, (uint64_t)LAYOUT_KERNEL_WINDOW_SIZE - 1,
           (void *)(LAYOUT_KERNEL_VIRT_BASE + BOOT_MAPPED_SIZE), recursive_slot,
           (void *)slot_base(recursive_slot));
 }
@@ -160,12 +166,18 @@ static const char *
 pt_status_name(enum pt_status status)
 {
   switch (status) {
-  case PT_OK:             return "ok";
-  case PT_ERR_NO_MEMORY:  return "out of memory";
-  case PT_ERR_MAPPED:     return "remap";
-  case PT_ERR_NOT_MAPPED: return "not mapped";
-  case PT_ERR_LARGE:      return "inside a large page";
-  case PT_ERR_ALIGN:      return "unaligned";
+  case PT_OK:
+    return "ok";
+  case PT_ERR_NO_MEMORY:
+    return "out of memory";
+  case PT_ERR_MAPPED:
+    return "remap";
+  case PT_ERR_NOT_MAPPED:
+    return "not mapped";
+  case PT_ERR_LARGE:
+    return "inside a large page";
+  case PT_ERR_ALIGN:
+    return "unaligned";
   }
   return "unknown";
 }

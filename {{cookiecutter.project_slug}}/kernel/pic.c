@@ -17,17 +17,17 @@
 #define PIC2_COMMAND 0xA0
 #define PIC2_DATA    0xA1
 
-#define ICW1_ICW4      0x01 // ICW4 follows
-#define ICW1_INIT      0x10 // start initialization
+#define ICW1_ICW4                     0x01 // ICW4 follows
+#define ICW1_INIT                     0x10 // start initialization
 #define ICW3_MASTER_HAS_SLAVE_ON_IRQ2 0x04
-#define ICW3_SLAVE_ID  0x02 // the slave hangs off the master's IRQ 2
-#define ICW4_8086      0x01 // 8086/88 mode
-#define OCW2_EOI       0x20 // non-specific end of interrupt
-#define OCW3_READ_ISR  0x0B // next read of the command port returns the ISR
-#define PIC_MASK_ALL   0xFF
+#define ICW3_SLAVE_ID                 0x02 // the slave hangs off the master's IRQ 2
+#define ICW4_8086                     0x01 // 8086/88 mode
+#define OCW2_EOI                      0x20 // non-specific end of interrupt
+#define OCW3_READ_ISR                 0x0B // next read of the command port returns the ISR
+#define PIC_MASK_ALL                  0xFF
 
-#define PIC_IRQS_PER_CHIP  8
-#define PIC_SPURIOUS_IRQ   7 // the lowest-priority line of each chip
+#define PIC_IRQS_PER_CHIP 8
+#define PIC_SPURIOUS_IRQ  7 // the lowest-priority line of each chip
 
 // Any write to the unused POST-code port gives the old PICs time to settle
 // between initialization words (about a microsecond).
@@ -79,16 +79,17 @@ pic_disable(void)
 {
   pic_write(PIC1_COMMAND, ICW1_INIT | ICW1_ICW4);
   pic_write(PIC2_COMMAND, ICW1_INIT | ICW1_ICW4);
-  pic_write(PIC1_DATA, IDT_PIC_BASE);                      // ICW2: vectors
+  pic_write(PIC1_DATA, IDT_PIC_BASE); // ICW2: vectors
   pic_write(PIC2_DATA, IDT_PIC_BASE + PIC_IRQS_PER_CHIP);
-  pic_write(PIC1_DATA, ICW3_MASTER_HAS_SLAVE_ON_IRQ2);     // ICW3: cascade
+  pic_write(PIC1_DATA, ICW3_MASTER_HAS_SLAVE_ON_IRQ2); // ICW3: cascade
   pic_write(PIC2_DATA, ICW3_SLAVE_ID);
-  pic_write(PIC1_DATA, ICW4_8086);                         // ICW4
+  pic_write(PIC1_DATA, ICW4_8086); // ICW4
   pic_write(PIC2_DATA, ICW4_8086);
-  pic_write(PIC1_DATA, PIC_MASK_ALL);                      // OCW1: mask all
+  pic_write(PIC1_DATA, PIC_MASK_ALL); // OCW1: mask all
   pic_write(PIC2_DATA, PIC_MASK_ALL);
 
-  for (int vector = IDT_PIC_BASE; vector < IDT_PIC_BASE + IDT_PIC_VECTORS; vector++)
+  for (int vector = IDT_PIC_BASE; vector < IDT_PIC_BASE + IDT_PIC_VECTORS;
+       vector++)
     trap_set_handler((uint8_t)vector, pic_interrupt);
   kprintf("[pic] 8259s remapped to vectors 0x%x-0x%x and masked\n",
           IDT_PIC_BASE, IDT_PIC_BASE + IDT_PIC_VECTORS - 1);

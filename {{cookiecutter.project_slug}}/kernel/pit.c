@@ -9,22 +9,22 @@
 #include "pit.h"
 #include "x86.h"
 
-#define PIT_CHANNEL2   0x42
-#define PIT_COMMAND    0x43
+#define PIT_CHANNEL2 0x42
+#define PIT_COMMAND  0x43
 
 // Command byte: bits 7-6 channel, 5-4 access mode, 3-1 mode, 0 BCD.
-#define PIT_SELECT_CHANNEL2  (2 << 6)
-#define PIT_ACCESS_LOHI      (3 << 4) // low byte, then high byte
-#define PIT_MODE_0           (0 << 1) // interrupt on terminal count
-#define PIT_BINARY           0
+#define PIT_SELECT_CHANNEL2 (2 << 6)
+#define PIT_ACCESS_LOHI     (3 << 4) // low byte, then high byte
+#define PIT_MODE_0          (0 << 1) // interrupt on terminal count
+#define PIT_BINARY          0
 
-#define PORT_B            0x61
-#define PORT_B_GATE2      0x01 // channel 2 gate input
-#define PORT_B_SPEAKER    0x02 // channel 2 output drives the speaker
-#define PORT_B_OUT2       0x20 // read: channel 2 output
+#define PORT_B         0x61
+#define PORT_B_GATE2   0x01 // channel 2 gate input
+#define PORT_B_SPEAKER 0x02 // channel 2 output drives the speaker
+#define PORT_B_OUT2    0x20 // read: channel 2 output
 
-#define PIT_MAX_COUNT     0xFFFF
-#define US_PER_SECOND     1000000ull
+#define PIT_MAX_COUNT 0xFFFF
+#define US_PER_SECOND 1000000ull
 
 // Count `ticks` PIT ticks (1..PIT_MAX_COUNT) on channel 2 and wait for OUT.
 static void
@@ -32,12 +32,12 @@ pit_run_once(uint16_t ticks)
 {
   uint8_t port_b = inb(PORT_B) & ~(PORT_B_GATE2 | PORT_B_SPEAKER);
 
-  outb(PORT_B, port_b);                      // gate low: hold the counter
+  outb(PORT_B, port_b); // gate low: hold the counter
   outb(PIT_COMMAND, PIT_SELECT_CHANNEL2 | PIT_ACCESS_LOHI | PIT_MODE_0 |
-                        PIT_BINARY);         // OUT goes low
+                        PIT_BINARY); // OUT goes low
   outb(PIT_CHANNEL2, ticks & 0xFF);
   outb(PIT_CHANNEL2, ticks >> 8);
-  outb(PORT_B, port_b | PORT_B_GATE2);       // gate high: count down
+  outb(PORT_B, port_b | PORT_B_GATE2); // gate high: count down
   while (!(inb(PORT_B) & PORT_B_OUT2))
     cpu_pause();
   outb(PORT_B, port_b);

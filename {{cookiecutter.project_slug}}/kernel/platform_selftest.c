@@ -15,11 +15,11 @@
 #include "platform_selftest.h"
 #include "trap.h"
 
-#define VECTOR_BREAKPOINT     3
-#define VECTOR_INVALID_OPCODE 6
-#define UD2_LENGTH            2  // 0F 0B
-#define TICK_TEST_MS          50
-#define MS_PER_SECOND         1000
+#define VECTOR_BREAKPOINT      3
+#define VECTOR_INVALID_OPCODE  6
+#define UD2_LENGTH             2 // 0F 0B
+#define TICK_TEST_MS           50
+#define MS_PER_SECOND          1000
 #define APIC_BASE_ADDRESS_MASK 0x000FFFFFFFFFF000ull // SDM vol. 3A 10.4.4
 
 static volatile int trap_hits;

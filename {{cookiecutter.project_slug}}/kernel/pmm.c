@@ -19,29 +19,30 @@
 
 // The PMM leaves physical [0, 2 MiB) alone: the loader's structures and
 // the kernel live there (docs/MemoryMap.md).
-#define PMM_LOW_RESERVED   0x200000ULL
+#define PMM_LOW_RESERVED 0x200000ULL
 // Sanitised ranges kept: the E820 buffer holds about 250 entries, and each
 // excluded area can split one range in two.
-#define PMM_MAX_RANGES     512
-#define LARGE_PAGE_SIZE    0x200000ULL // span of one page table's entries
-#define KIB                1024
+#define PMM_MAX_RANGES  512
+#define LARGE_PAGE_SIZE 0x200000ULL // span of one page table's entries
+#define KIB             1024
 
 static struct mem_range usable[PMM_MAX_RANGES];
 static size_t usable_count;
-static struct pmm *pmm;             // NULL until pmm_init is done
-static uint64_t bootstrap_next;     // next unused PMM bootstrap page
+static struct pmm *pmm;         // NULL until pmm_init is done
+static uint64_t bootstrap_next; // next unused PMM bootstrap page
 static uint64_t ram_bytes;
 
 // Physical areas the layout keeps, excluded from the PMM even where the BIOS
 // says usable (all lie below 2 MiB in a valid layout; listed to be sure).
 static const struct mem_range layout_reserved[] = {
-  {0, PMM_LOW_RESERVED},
-  {LAYOUT_E820_BUFFER, LAYOUT_E820_BUFFER + LAYOUT_E820_BUFFER_SIZE},
-  {LAYOUT_PMM_BOOTSTRAP, LAYOUT_PMM_BOOTSTRAP + LAYOUT_PMM_BOOTSTRAP_SIZE},
-  {LAYOUT_BOOT_PAGE_TABLES, LAYOUT_BOOT_PAGE_TABLES + LAYOUT_BOOT_PAGE_TABLES_SIZE},
-  {LAYOUT_KERNEL_STACK_BASE, LAYOUT_KERNEL_STACK_TOP},
-  {LAYOUT_KERNEL_BSS_BASE, LAYOUT_KERNEL_BSS_BASE + LAYOUT_KERNEL_BSS_SIZE},
-  {LAYOUT_KERNEL_LOAD_ADDR, LAYOUT_KERNEL_AREA_END},
+    {0, PMM_LOW_RESERVED},
+    {LAYOUT_E820_BUFFER, LAYOUT_E820_BUFFER + LAYOUT_E820_BUFFER_SIZE},
+    {LAYOUT_PMM_BOOTSTRAP, LAYOUT_PMM_BOOTSTRAP + LAYOUT_PMM_BOOTSTRAP_SIZE},
+    {LAYOUT_BOOT_PAGE_TABLES,
+     LAYOUT_BOOT_PAGE_TABLES + LAYOUT_BOOT_PAGE_TABLES_SIZE},
+    {LAYOUT_KERNEL_STACK_BASE, LAYOUT_KERNEL_STACK_TOP},
+    {LAYOUT_KERNEL_BSS_BASE, LAYOUT_KERNEL_BSS_BASE + LAYOUT_KERNEL_BSS_SIZE},
+    {LAYOUT_KERNEL_LOAD_ADDR, LAYOUT_KERNEL_AREA_END},
 };
 
 // Before the PMM exists: the bootstrap table pages, then the top of RAM.
@@ -89,10 +90,12 @@ sanitise_map(const struct boot_info *info)
   usable_count = e820_sanitise(info->e820, info->e820_count, layout_reserved, n,
                                usable, PMM_MAX_RANGES, &lost);
   kprintf("[e820] sanitised: %lu KiB usable RAM, %lu KiB of it above the "
-          "reserved low memory in %lu ranges\n", ram_bytes / KIB,
-          mem_ranges_bytes(usable, usable_count) / KIB, (uint64_t)usable_count);
+          "reserved low memory in %lu ranges\n",
+          ram_bytes / KIB, mem_ranges_bytes(usable, usable_count) / KIB,
+          (uint64_t)usable_count);
   for (size_t i = 0; i < usable_count; i++)
-    kprintf("[e820]   0x%016lx-0x%016lx usable\n", usable[i].base, usable[i].end - 1);
+    kprintf("[e820]   0x%016lx-0x%016lx usable\n", usable[i].base,
+            usable[i].end - 1);
   if (lost.ranges)
     kprintf("[e820] %lu ranges (%lu KiB) did not fit and are ignored\n",
             (uint64_t)lost.ranges, lost.bytes / KIB);
@@ -138,7 +141,8 @@ pmm_init(const struct boot_info *info)
           (uint64_t)usable_count, pmm_managed_bytes() / KIB,
           pmm_free_bytes() / KIB, (void *)pmm, (uint64_t)LAYOUT_PMM_BOOTSTRAP,
           bitmap_size / KIB, (void *)bitmap_va);
-  kprintf("[pmm] init took %lu TSC cycles (log lines included)\n", tsc_end - tsc_start);
+  kprintf("[pmm] init took %lu TSC cycles (log lines included)\n",
+          tsc_end - tsc_start);
 }
 
 uint64_t

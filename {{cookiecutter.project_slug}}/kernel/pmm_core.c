@@ -111,7 +111,8 @@ grow_stack(struct pmm *pmm, uint64_t phys)
   if (!pmm->ops.map(pmm->ops.ctx, va, phys))
     return false;
   pmm->stack_end += PMM_PAGE_SIZE;
-  pmm->capacity = (pmm->stack_end - (uintptr_t)pmm->stack) / sizeof(struct pmm_range);
+  pmm->capacity =
+      (pmm->stack_end - (uintptr_t)pmm->stack) / sizeof(struct pmm_range);
   return true;
 }
 
@@ -130,9 +131,9 @@ push_range(struct pmm *pmm, uint64_t base, uint64_t pages)
 }
 
 struct pmm *
-pmm_core_init(uintptr_t area_base, uint64_t area_size, const struct pmm_ops *ops,
-              const struct mem_range *regions, size_t count,
-              enum pmm_status *status)
+pmm_core_init(uintptr_t area_base, uint64_t area_size,
+              const struct pmm_ops *ops, const struct mem_range *regions,
+              size_t count, enum pmm_status *status)
 {
   struct pmm *pmm = (struct pmm *)area_base;
   uintptr_t bitmap_va;
@@ -148,7 +149,8 @@ pmm_core_init(uintptr_t area_base, uint64_t area_size, const struct pmm_ops *ops
   pmm->ops = *ops;
   pmm->stack = (struct pmm_range *)(area_base + sizeof(struct pmm));
   pmm->stack_end = area_base + PMM_PAGE_SIZE;
-  pmm->capacity = (PMM_PAGE_SIZE - sizeof(struct pmm)) / sizeof(struct pmm_range);
+  pmm->capacity =
+      (PMM_PAGE_SIZE - sizeof(struct pmm)) / sizeof(struct pmm_range);
   pmm->stack_limit = bitmap_va;
   pmm->bitmap = (uint8_t *)bitmap_va;
   pmm->regions = regions;
@@ -238,12 +240,18 @@ const char *
 pmm_status_name(enum pmm_status status)
 {
   switch (status) {
-  case PMM_OK:              return "ok";
-  case PMM_ERR_ALIGN:       return "unaligned address";
-  case PMM_ERR_NOT_RAM:     return "not usable RAM";
-  case PMM_ERR_DOUBLE_FREE: return "double free";
-  case PMM_ERR_NO_MEMORY:   return "no memory for the PMM's own storage";
-  case PMM_ERR_AREA:        return "PMM area too small";
+  case PMM_OK:
+    return "ok";
+  case PMM_ERR_ALIGN:
+    return "unaligned address";
+  case PMM_ERR_NOT_RAM:
+    return "not usable RAM";
+  case PMM_ERR_DOUBLE_FREE:
+    return "double free";
+  case PMM_ERR_NO_MEMORY:
+    return "no memory for the PMM's own storage";
+  case PMM_ERR_AREA:
+    return "PMM area too small";
   }
   return "unknown";
 }

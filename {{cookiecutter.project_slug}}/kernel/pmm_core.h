@@ -12,7 +12,7 @@
 
 #include "e820.h"
 
-#define PMM_PAGE_SIZE 4096ULL
+#define PMM_PAGE_SIZE  4096ULL
 #define PMM_PAGE_SHIFT 12
 
 // A run of free pages: [base, base + pages * PMM_PAGE_SIZE).
@@ -51,9 +51,9 @@ struct pmm {
   uint8_t *bitmap;                 // bit n set: page n is allocated
   const struct mem_range *regions; // the usable RAM, sorted (not copied)
   size_t region_count;
-  uint64_t limit_phys;             // end of the highest usable range
-  uint64_t total_pages;            // pages handed to the PMM at init
-  uint64_t free_pages;             // pages in the stack now
+  uint64_t limit_phys;  // end of the highest usable range
+  uint64_t total_pages; // pages handed to the PMM at init
+  uint64_t free_pages;  // pages in the stack now
 };
 
 // Where the bitmap for RAM below limit_phys goes in an area of area_size

@@ -6,10 +6,10 @@
 #include "pt_core.h"
 
 #define PT_INTERMEDIATE_FLAGS (PTE_PRESENT | PTE_WRITABLE)
-#define VA_BITS_MASK      0x0000FFFFFFFFFFFFULL // the 48 translated bits
-#define VA_SIGN_BIT       (1ULL << 47)          // copied into bits 63..48
-#define VA_SIGN_EXTENSION 0xFFFF000000000000ULL
-#define PML4_SLOT_SHIFT   39                    // a PML4 entry maps 512 GiB
+#define VA_BITS_MASK          0x0000FFFFFFFFFFFFULL // the 48 translated bits
+#define VA_SIGN_BIT           (1ULL << 47)          // copied into bits 63..48
+#define VA_SIGN_EXTENSION     0xFFFF000000000000ULL
+#define PML4_SLOT_SHIFT       39 // a PML4 entry maps 512 GiB
 
 static uint64_t *
 table_at(struct pt *pt, uint64_t phys, uint64_t va, int level)
@@ -124,8 +124,8 @@ pt_prepare(struct pt *pt, uint64_t va)
 uint64_t
 pt_recursive_table_va(unsigned slot, uint64_t va, int level)
 {
-  uint64_t table = ((va & VA_BITS_MASK) >> (PT_INDEX_BITS * level)) &
-                   ~(PT_PAGE_SIZE - 1);
+  uint64_t table =
+      ((va & VA_BITS_MASK) >> (PT_INDEX_BITS * level)) & ~(PT_PAGE_SIZE - 1);
 
   for (int i = 0; i < level; i++)
     table |= (uint64_t)slot << (PML4_SLOT_SHIFT - PT_INDEX_BITS * i);

@@ -11,28 +11,31 @@
 
 // Page-table entry bits, Intel SDM vol. 3A, 4.5 "4-Level Paging", tables
 // 4-14 to 4-20.
-#define PTE_PRESENT   (1ULL << 0)
-#define PTE_WRITABLE  (1ULL << 1)
-#define PTE_USER      (1ULL << 2)
-#define PTE_PWT       (1ULL << 3) // page-level write-through
-#define PTE_PCD       (1ULL << 4) // page-level cache disable
-#define PTE_LARGE     (1ULL << 7) // PS: this PDPT/PD entry maps 1 GiB/2 MiB
-#define PTE_GLOBAL    (1ULL << 8)
-#define PTE_NX        (1ULL << 63)
-#define PTE_ADDR_MASK 0x000FFFFFFFFFF000ULL // bits 51..12: the next table or page
+#define PTE_PRESENT  (1ULL << 0)
+#define PTE_WRITABLE (1ULL << 1)
+#define PTE_USER     (1ULL << 2)
+#define PTE_PWT      (1ULL << 3) // page-level write-through
+#define PTE_PCD      (1ULL << 4) // page-level cache disable
+#define PTE_LARGE    (1ULL << 7) // PS: this PDPT/PD entry maps 1 GiB/2 MiB
+#define PTE_GLOBAL   (1ULL << 8)
+#define PTE_NX       (1ULL << 63)
+// Bits 51..12: the next table or page.
+#define PTE_ADDR_MASK 0x000FFFFFFFFFF000ULL
 
-#define PT_PAGE_SIZE   4096ULL
-#define PT_ENTRIES     512    // 8-byte entries in a 4 KiB table
-#define PT_LEVELS      4      // PML4 (4), PDPT (3), PD (2), PT (1)
-#define PT_INDEX_BITS  9
-#define PT_PAGE_SHIFT  12
+#define PT_PAGE_SIZE  4096ULL
+#define PT_ENTRIES    512 // 8-byte entries in a 4 KiB table
+#define PT_LEVELS     4   // PML4 (4), PDPT (3), PD (2), PT (1)
+#define PT_INDEX_BITS 9
+#define PT_PAGE_SHIFT 12
 
 // A virtual address, as the tables slice it:
-//   63..48 sign extension | 47..39 PML4 | 38..30 PDPT | 29..21 PD | 20..12 PT | 11..0 offset
+//   63..48 sign extension | 47..39 PML4 | 38..30 PDPT | 29..21 PD | 20..12 PT
+//   | 11..0 offset
 static inline unsigned
 pt_index(uint64_t va, int level)
 {
-  return (va >> (PT_PAGE_SHIFT + PT_INDEX_BITS * (level - 1))) & (PT_ENTRIES - 1);
+  return (va >> (PT_PAGE_SHIFT + PT_INDEX_BITS * (level - 1))) &
+         (PT_ENTRIES - 1);
 }
 
 enum pt_status {
@@ -64,7 +67,8 @@ struct pt {
 // Map the 4 KiB page at va to phys with `flags` (PTE_PRESENT is added),
 // allocating missing intermediate tables (present, writable). Fails with
 // PT_ERR_MAPPED rather than replacing an existing mapping.
-enum pt_status pt_map(struct pt *pt, uint64_t va, uint64_t phys, uint64_t flags);
+enum pt_status pt_map(struct pt *pt, uint64_t va, uint64_t phys,
+                      uint64_t flags);
 
 // Remove the 4 KiB mapping at va and return its physical page in *phys (if
 // not NULL). Intermediate tables stay, empty or not.

@@ -17,16 +17,16 @@ selftest_console(void)
 }
 
 static const struct selftest selftests[] = {
-  {selftest_console, "console"},
-  {selftest_gdt_tss, "gdt: TSS loaded"},
-  {selftest_idt_breakpoint, "idt: int3 round trip"},
-  {selftest_idt_invalid_opcode, "idt: ud2 resumes"},
-  {selftest_lapic_timer_ticks, "lapic: timer ticks"},
-  {selftest_acpi_lapic_address, "acpi: LAPIC address"},
-  {selftest_pmm, "pmm"},
-  {selftest_paging, "paging"},
-  {selftest_automap, "automap"},
-  {selftest_fba, "fba"},
+    {selftest_console, "console"},
+    {selftest_gdt_tss, "gdt: TSS loaded"},
+    {selftest_idt_breakpoint, "idt: int3 round trip"},
+    {selftest_idt_invalid_opcode, "idt: ud2 resumes"},
+    {selftest_lapic_timer_ticks, "lapic: timer ticks"},
+    {selftest_acpi_lapic_address, "acpi: LAPIC address"},
+    {selftest_pmm, "pmm"},
+    {selftest_paging, "paging"},
+    {selftest_automap, "automap"},
+    {selftest_fba, "fba"},
 };
 
 bool

@@ -21,14 +21,14 @@
 #define UART_MCR  4 // modem control
 #define UART_LSR  5 // line status
 
-#define LCR_DLAB        0x80 // divisor latch access
-#define LCR_8N1         0x03 // 8 data bits, no parity, 1 stop bit
-#define FCR_ENABLE      0xC7 // enable and clear FIFOs, 14-byte threshold
-#define MCR_DTR_RTS     0x03
-#define LSR_THR_EMPTY   0x20 // the next byte may be written
-#define LSR_TX_IDLE     0x40 // holding and shift registers both empty
-#define UART_CLOCK_HZ   115200
-#define SERIAL_BAUD     115200
+#define LCR_DLAB      0x80 // divisor latch access
+#define LCR_8N1       0x03 // 8 data bits, no parity, 1 stop bit
+#define FCR_ENABLE    0xC7 // enable and clear FIFOs, 14-byte threshold
+#define MCR_DTR_RTS   0x03
+#define LSR_THR_EMPTY 0x20 // the next byte may be written
+#define LSR_TX_IDLE   0x40 // holding and shift registers both empty
+#define UART_CLOCK_HZ 115200
+#define SERIAL_BAUD   115200
 
 void
 serial_init(void)

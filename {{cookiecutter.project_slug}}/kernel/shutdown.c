@@ -40,7 +40,8 @@ kernel_finish(bool passed)
   emulator_exit(passed);
 #else
   (void)passed;
-  kprintf("kernel: halting (the machine stays up; in QEMU press Ctrl-A X to quit)\n");
+  kprintf("kernel: halting (the machine stays up; in QEMU press Ctrl-A X to "
+          "quit)\n");
 #endif
   serial_drain();
   cpu_halt_forever();

@@ -34,22 +34,38 @@ static trap_handler handlers[IDT_VECTORS];
 static volatile int reporting; // a fault while reporting one: stop at once
 
 static const char *const exception_names[IDT_EXCEPTION_VECTORS] = {
-  "#DE divide error",          "#DB debug",
-  "NMI non-maskable interrupt", "#BP breakpoint",
-  "#OF overflow",              "#BR bound range exceeded",
-  "#UD invalid opcode",        "#NM device not available",
-  "#DF double fault",          "coprocessor segment overrun",
-  "#TS invalid TSS",           "#NP segment not present",
-  "#SS stack-segment fault",   "#GP general protection",
-  "#PF page fault",            "reserved (15)",
-  "#MF x87 floating-point",    "#AC alignment check",
-  "#MC machine check",         "#XM SIMD floating-point",
-  "#VE virtualization",        "#CP control protection",
-  "reserved (22)",             "reserved (23)",
-  "reserved (24)",             "reserved (25)",
-  "reserved (26)",             "reserved (27)",
-  "#HV hypervisor injection",  "#VC VMM communication",
-  "#SX security",              "reserved (31)",
+    "#DE divide error",
+    "#DB debug",
+    "NMI non-maskable interrupt",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound range exceeded",
+    "#UD invalid opcode",
+    "#NM device not available",
+    "#DF double fault",
+    "coprocessor segment overrun",
+    "#TS invalid TSS",
+    "#NP segment not present",
+    "#SS stack-segment fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved (15)",
+    "#MF x87 floating-point",
+    "#AC alignment check",
+    "#MC machine check",
+    "#XM SIMD floating-point",
+    "#VE virtualization",
+    "#CP control protection",
+    "reserved (22)",
+    "reserved (23)",
+    "reserved (24)",
+    "reserved (25)",
+    "reserved (26)",
+    "reserved (27)",
+    "#HV hypervisor injection",
+    "#VC VMM communication",
+    "#SX security",
+    "reserved (31)",
 };
 
 // The default when no paging code is linked in: no page fault is expected.
@@ -105,7 +121,8 @@ __attribute__((noreturn)) static void
 trap_fatal(const struct trap_frame *f, uint64_t cr2)
 {
   if (reporting++) {
-    kprintf("\n[trap] vector %lu while reporting a fault: halting\n", f->vector);
+    kprintf("\n[trap] vector %lu while reporting a fault: halting\n",
+            f->vector);
     kernel_finish(false);
   }
   kprintf("\n[trap] unexpected %s: vector %lu (0x%lx), error code 0x%lx\n",

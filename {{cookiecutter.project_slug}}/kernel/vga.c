@@ -7,11 +7,11 @@
 #include "layout.h"
 #include "vga.h"
 
-#define VGA_TEXT_PHYS   0xB8000
-#define VGA_COLUMNS     80
-#define VGA_ROWS        25
-#define VGA_ATTRIBUTE   0x07 // light grey on black
-#define VGA_TAB_WIDTH   8
+#define VGA_TEXT_PHYS 0xB8000
+#define VGA_COLUMNS   80
+#define VGA_ROWS      25
+#define VGA_ATTRIBUTE 0x07 // light grey on black
+#define VGA_TAB_WIDTH 8
 
 static volatile uint16_t *const vga_cells =
     (volatile uint16_t *)(LAYOUT_KERNEL_VIRT_BASE + VGA_TEXT_PHYS);

@@ -14,15 +14,15 @@
 #include "fba_core.c"
 #include "pmm_core.c"
 
-#define RUNS        7
-#define PAIRS       2000000  // alloc+free pairs per run
-#define BATCH       100000   // pages taken then returned per run
-#define FBA_BATCH   10000
-#define AREA_SIZE   (1ULL << 30)
-#define FBA_SIZE    (256ULL << 20)
-#define RAM_BASE    (2ULL << 20)
-#define SMALL_RAM   (128ULL << 20)
-#define LARGE_RAM   (8ULL << 30)
+#define RUNS      7
+#define PAIRS     2000000 // alloc+free pairs per run
+#define BATCH     100000  // pages taken then returned per run
+#define FBA_BATCH 10000
+#define AREA_SIZE (1ULL << 30)
+#define FBA_SIZE  (256ULL << 20)
+#define RAM_BASE  (2ULL << 20)
+#define SMALL_RAM (128ULL << 20)
+#define LARGE_RAM (8ULL << 30)
 
 static uint8_t *area;
 static uint8_t *mapped_pages; // one byte per area page: backed or not
@@ -57,14 +57,16 @@ static struct pmm *
 fresh_pmm(struct mem_range *ram, double *init_ns)
 {
   munmap(area, AREA_SIZE);
-  area = mmap(NULL, AREA_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  area = mmap(NULL, AREA_SIZE, PROT_NONE,
+              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   free(mapped_pages);
   mapped_pages = calloc(AREA_SIZE / PMM_PAGE_SIZE, 1);
   area_map(NULL, (uintptr_t)area, 0);
   struct pmm_ops ops = {NULL, area_map, area_mapped};
   enum pmm_status status;
   double start = now_ns();
-  struct pmm *pmm = pmm_core_init((uintptr_t)area, AREA_SIZE, &ops, ram, 1, &status);
+  struct pmm *pmm =
+      pmm_core_init((uintptr_t)area, AREA_SIZE, &ops, ram, 1, &status);
   *init_ns = now_ns() - start;
   if (!pmm) {
     fprintf(stderr, "pmm_core_init: %s\n", pmm_status_name(status));
@@ -109,7 +111,8 @@ bench_pmm(void)
     batch[r] = (now_ns() - start) / BATCH;
   }
   printf("pmm alloc+free (pair, LIFO): %.1f ns/op\n", median(pair));
-  printf("pmm alloc+free (100k batch, scattered frees): %.1f ns/op\n", median(batch));
+  printf("pmm alloc+free (100k batch, scattered frees): %.1f ns/op\n",
+         median(batch));
   printf("pmm init, 128 MiB: %.0f ns; 8 GiB: %.0f ns\n", median(init_small),
          median(init_large));
 }
@@ -135,7 +138,8 @@ bench_fba(void)
   static void *held[FBA_BATCH];
   double pair[RUNS], batch[RUNS];
   struct fba_ops ops = {NULL, fba_back, fba_release};
-  uint64_t *base = aligned_alloc(FBA_BLOCK_SIZE, fba_core_meta_blocks(FBA_SIZE) * FBA_BLOCK_SIZE);
+  uint64_t *base = aligned_alloc(
+      FBA_BLOCK_SIZE, fba_core_meta_blocks(FBA_SIZE) * FBA_BLOCK_SIZE);
 
   for (int r = 0; r < RUNS; r++) {
     struct fba fba;
@@ -152,7 +156,8 @@ bench_fba(void)
     batch[r] = (now_ns() - start) / FBA_BATCH;
   }
   printf("fba alloc+free (pair): %.1f ns/op\n", median(pair));
-  printf("fba alloc+free (10k batch, scattered frees): %.1f ns/op\n", median(batch));
+  printf("fba alloc+free (10k batch, scattered frees): %.1f ns/op\n",
+         median(batch));
   free(base);
 }
 

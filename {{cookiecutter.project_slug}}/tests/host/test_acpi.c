@@ -18,12 +18,12 @@
 #include "acpi.c"
 #include "acpi_madt.c"
 
-#define MEM_BASE   0x10000u  // physical address of mem[0]
+#define MEM_BASE   0x10000u // physical address of mem[0]
 #define MEM_SIZE   0x4000u
 #define AT(offset) (MEM_BASE + (offset))
 
-static uint8_t *mem;         // heap-allocated, so ASan sees its bounds
-static uint64_t map_limit;   // longest range the mapper accepts
+static uint8_t *mem;       // heap-allocated, so ASan sees its bounds
+static uint64_t map_limit; // longest range the mapper accepts
 static char log_text[8192];
 
 int
@@ -102,11 +102,14 @@ make_rsdp(uint8_t revision, uint32_t rsdt, uint64_t xsdt)
   if (revision >= 2) {
     r.length = sizeof(r);
     r.xsdt_address = xsdt;
-    fix_checksum((uint8_t *)&r, sizeof(r), offsetof(struct acpi_rsdp, extended_checksum));
+    fix_checksum((uint8_t *)&r, sizeof(r),
+                 offsetof(struct acpi_rsdp, extended_checksum));
   }
-  fix_checksum((uint8_t *)&r, ACPI_RSDP_V1_SIZE, offsetof(struct acpi_rsdp, checksum));
+  fix_checksum((uint8_t *)&r, ACPI_RSDP_V1_SIZE,
+               offsetof(struct acpi_rsdp, checksum));
   if (revision >= 2) // the first checksum changed the extended sum
-    fix_checksum((uint8_t *)&r, sizeof(r), offsetof(struct acpi_rsdp, extended_checksum));
+    fix_checksum((uint8_t *)&r, sizeof(r),
+                 offsetof(struct acpi_rsdp, extended_checksum));
   return r;
 }
 
@@ -142,8 +145,9 @@ put_root(uint32_t offset, bool xsdt, const uint64_t *entries, int count)
     else
       put_u32(body + i * size, (uint32_t)entries[i]);
   }
-  put_table(offset, xsdt ? "XSDT" : "RSDT", sizeof(struct acpi_sdt_header) + count * size,
-            body, (size_t)(count * size));
+  put_table(offset, xsdt ? "XSDT" : "RSDT",
+            sizeof(struct acpi_sdt_header) + count * size, body,
+            (size_t)(count * size));
 }
 
 // MADT builder: fixed fields, then entries appended with madt_add.
@@ -162,7 +166,8 @@ madt_start(struct madt_image *m, uint32_t lapic_address, uint32_t flags)
 }
 
 static void
-madt_add(struct madt_image *m, uint8_t type, uint8_t length, const uint8_t *rest)
+madt_add(struct madt_image *m, uint8_t type, uint8_t length,
+         const uint8_t *rest)
 {
   m->body[m->size] = type;
   m->body[m->size + 1] = length;
@@ -190,7 +195,8 @@ madt_x2apic(struct madt_image *m, uint32_t x2apic_id, uint32_t flags)
 }
 
 static void
-madt_ioapic(struct madt_image *m, uint8_t id, uint32_t address, uint32_t gsi_base)
+madt_ioapic(struct madt_image *m, uint8_t id, uint32_t address,
+            uint32_t gsi_base)
 {
   uint8_t rest[10] = {id, 0};
   put_u32(rest + 2, address);
@@ -294,7 +300,8 @@ test_rsdp_revision2_bad_length(void **state)
   (void)state;
   struct acpi_rsdp r = make_rsdp(2, AT(0x100), AT(0x200));
   r.length = 20;
-  fix_checksum((uint8_t *)&r, sizeof(r), offsetof(struct acpi_rsdp, extended_checksum));
+  fix_checksum((uint8_t *)&r, sizeof(r),
+               offsetof(struct acpi_rsdp, extended_checksum));
   assert_int_equal(acpi_rsdp_check(&r, sizeof(r)), ACPI_BAD_LENGTH);
   r = make_rsdp(2, AT(0x100), AT(0x200));
   r.length = 4096; // claims more than is readable
@@ -309,15 +316,16 @@ test_rsdp_scan(void **state)
   struct acpi_rsdp bad = make_rsdp(0, AT(0x100), 0);
   bad.checksum ^= 1;
 
-  memcpy(mem + 0x40, &bad, ACPI_RSDP_V1_SIZE);    // signature only: rejected
-  memcpy(mem + 0x88, &good, sizeof(good));        // not 16-byte aligned
+  memcpy(mem + 0x40, &bad, ACPI_RSDP_V1_SIZE); // signature only: rejected
+  memcpy(mem + 0x88, &good, sizeof(good));     // not 16-byte aligned
   memcpy(mem + 0xA0, &good, sizeof(good));
   assert_int_equal(acpi_rsdp_scan(mem, 0x100), 0xA0);
   assert_int_equal(acpi_rsdp_scan(mem, 0xA0 + 30), -1); // cut short
   assert_int_equal(acpi_rsdp_scan(mem, 0x40), -1);
 }
 
-// ---- tables and the root walk ------------------------------------------------
+// ---- tables and the root walk
+// ------------------------------------------------
 
 static void
 test_parse_rsdt_revision0(void **state)
@@ -349,8 +357,8 @@ test_parse_xsdt_revision2(void **state)
   uint64_t entries[] = {AT(0x800), AT(0x400)};
   put_table(0x400, "HPET", 56, NULL, 0);
   put_simple_madt(0x800);
-  put_root(0x200, true, entries, 2);     // 64-bit entries at offset 36
-  put_root(0x100, false, entries, 1);    // a different RSDT: must not be used
+  put_root(0x200, true, entries, 2);  // 64-bit entries at offset 36
+  put_root(0x100, false, entries, 1); // a different RSDT: must not be used
   struct acpi_rsdp r = make_rsdp(2, AT(0x100), AT(0x200));
 
   assert_true(acpi_parse(&mapper, &r, &info));
@@ -369,7 +377,7 @@ test_parse_xsdt_bad_falls_back_to_rsdt(void **state)
   uint64_t entries[] = {AT(0x800)};
   put_simple_madt(0x800);
   put_root(0x200, true, entries, 1);
-  mem[0x200 + 20] ^= 0xFF;               // break the XSDT's checksum
+  mem[0x200 + 20] ^= 0xFF; // break the XSDT's checksum
   put_root(0x100, false, entries, 1);
   struct acpi_rsdp r = make_rsdp(2, AT(0x100), AT(0x200));
 
@@ -427,7 +435,7 @@ test_table_bad_checksum_skipped(void **state)
   struct acpi_info info;
   uint64_t entries[] = {AT(0x400), AT(0x800)};
   put_table(0x400, "FACP", 116, NULL, 0);
-  mem[0x400 + 100] = 1;                  // after the checksum was computed
+  mem[0x400 + 100] = 1; // after the checksum was computed
   put_simple_madt(0x800);
   put_root(0x100, false, entries, 2);
   struct acpi_rsdp r = make_rsdp(0, AT(0x100), 0);
@@ -436,7 +444,8 @@ test_table_bad_checksum_skipped(void **state)
   assert_int_equal(info.table_count, 2);
   assert_int_equal(info.valid_count, 1);
   assert_int_equal(info.tables[0].status, ACPI_BAD_CHECKSUM);
-  assert_non_null(strstr(log_text, "FACP at 0x10400, 116 bytes: bad checksum, skipped"));
+  assert_non_null(
+      strstr(log_text, "FACP at 0x10400, 116 bytes: bad checksum, skipped"));
 }
 
 static void
@@ -548,25 +557,25 @@ test_madt_every_entry_type(void **state)
   put_u64(lapic_override + 2, 0x0000000123400000ull);
 
   madt_start(&m, 0xFEE00000, 1);
-  madt_lapic(&m, 0, 0, 1);                 // enabled
-  madt_lapic(&m, 1, 1, 0);                 // disabled
-  madt_lapic(&m, 2, 2, 2);                 // online capable, not enabled
+  madt_lapic(&m, 0, 0, 1); // enabled
+  madt_lapic(&m, 1, 1, 0); // disabled
+  madt_lapic(&m, 2, 2, 2); // online capable, not enabled
   madt_ioapic(&m, 4, 0xFEC00000, 0);
   madt_ioapic(&m, 5, 0xFEC01000, 24);
   madt_override(&m, 0, 2, 0);
   madt_override(&m, 9, 9, 0xD);
-  madt_add(&m, 3, 8, zeros);               // NMI source
-  madt_add(&m, 4, 6, zeros);               // local APIC NMI
-  madt_add(&m, 5, 12, lapic_override);     // 64-bit local APIC address
-  madt_add(&m, 6, 16, zeros);              // I/O SAPIC
-  madt_add(&m, 7, 17, zeros);              // local SAPIC (variable length)
-  madt_add(&m, 8, 16, zeros);              // platform interrupt sources
-  madt_x2apic(&m, 300, 1);                 // enabled x2APIC
-  madt_x2apic(&m, 301, 0);                 // disabled x2APIC
-  madt_add(&m, 10, 12, zeros);             // local x2APIC NMI
-  madt_add(&m, 11, 20, zeros);             // GIC CPU interface (unknown here)
-  madt_add(&m, 0x7F, 5, zeros);            // reserved type
-  madt_add(&m, 0x80, 2, zeros);            // OEM type, header only
+  madt_add(&m, 3, 8, zeros);           // NMI source
+  madt_add(&m, 4, 6, zeros);           // local APIC NMI
+  madt_add(&m, 5, 12, lapic_override); // 64-bit local APIC address
+  madt_add(&m, 6, 16, zeros);          // I/O SAPIC
+  madt_add(&m, 7, 17, zeros);          // local SAPIC (variable length)
+  madt_add(&m, 8, 16, zeros);          // platform interrupt sources
+  madt_x2apic(&m, 300, 1);             // enabled x2APIC
+  madt_x2apic(&m, 301, 0);             // disabled x2APIC
+  madt_add(&m, 10, 12, zeros);         // local x2APIC NMI
+  madt_add(&m, 11, 20, zeros);         // GIC CPU interface (unknown here)
+  madt_add(&m, 0x7F, 5, zeros);        // reserved type
+  madt_add(&m, 0x80, 2, zeros);        // OEM type, header only
   put_madt(0x800, &m);
 
   assert_int_equal(acpi_madt_parse(table_at(0x800), &madt), ACPI_OK);
@@ -640,12 +649,12 @@ test_madt_zero_length_entry(void **state)
   madt_start(&m, 0xFEE00000, 1);
   madt_lapic(&m, 0, 0, 1);
   madt_add(&m, 0x7F, 2, none);
-  m.body[m.size - 1] = 0;                  // length 0: would loop forever
+  m.body[m.size - 1] = 0; // length 0: would loop forever
   madt_lapic(&m, 1, 1, 1);
   put_madt(0x800, &m);
 
   assert_int_equal(acpi_madt_parse(table_at(0x800), &madt), ACPI_MALFORMED);
-  assert_int_equal(madt.cpus, 1);          // what came before is kept
+  assert_int_equal(madt.cpus, 1); // what came before is kept
 }
 
 static void
@@ -657,7 +666,7 @@ test_madt_entry_runs_past_end(void **state)
   madt_start(&m, 0xFEE00000, 1);
   madt_lapic(&m, 0, 0, 1);
   madt_lapic(&m, 1, 1, 1);
-  m.body[m.size - 7] = 40;                 // the second entry claims 40 bytes
+  m.body[m.size - 7] = 40; // the second entry claims 40 bytes
   put_madt(0x800, &m);
 
   assert_int_equal(acpi_madt_parse(table_at(0x800), &madt), ACPI_MALFORMED);
@@ -672,7 +681,7 @@ test_madt_entry_too_short_for_type(void **state)
   struct madt_image m;
   uint8_t rest[4] = {0};
   madt_start(&m, 0xFEE00000, 1);
-  madt_add(&m, 9, 6, rest);                // an x2APIC entry needs 16 bytes
+  madt_add(&m, 9, 6, rest); // an x2APIC entry needs 16 bytes
   put_madt(0x800, &m);
 
   assert_int_equal(acpi_madt_parse(table_at(0x800), &madt), ACPI_MALFORMED);
@@ -687,7 +696,7 @@ test_madt_header_cut_at_end(void **state)
   struct madt_image m;
   madt_start(&m, 0xFEE00000, 1);
   madt_lapic(&m, 0, 0, 1);
-  m.body[m.size++] = 0;                    // one stray byte: half a header
+  m.body[m.size++] = 0; // one stray byte: half a header
   put_madt(0x800, &m);
 
   assert_int_equal(acpi_madt_parse(table_at(0x800), &madt), ACPI_MALFORMED);
@@ -725,7 +734,7 @@ test_madt_malformed_still_found(void **state)
   uint64_t entries[] = {AT(0x800)};
   madt_start(&m, 0xFEE00000, 1);
   madt_lapic(&m, 0, 0, 1);
-  madt_add(&m, 0, 3, (const uint8_t *)"\0");  // a local APIC entry of 3 bytes
+  madt_add(&m, 0, 3, (const uint8_t *)"\0"); // a local APIC entry of 3 bytes
   put_madt(0x800, &m);
   put_root(0x100, false, entries, 1);
   struct acpi_rsdp r = make_rsdp(0, AT(0x100), 0);
@@ -740,36 +749,60 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_rsdp_revision0_valid, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_rsdp_revision2_valid, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_rsdp_bad_signature, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_rsdp_bad_checksum, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_rsdp_bad_extended_checksum, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_rsdp_revision2_truncated, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_rsdp_revision2_bad_length, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_rsdp_scan, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_parse_rsdt_revision0, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_parse_xsdt_revision2, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_parse_xsdt_bad_falls_back_to_rsdt, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_parse_revision2_without_xsdt_uses_rsdt, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_parse_root_signature_checked, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_parse_root_unmappable, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_table_bad_checksum_skipped, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_table_length_shorter_than_header, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_table_oversized_length, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_table_entry_outside_memory_skipped, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_root_with_partial_entry, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_many_tables_listed, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_madt_every_entry_type, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_madt_zero_processors, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_madt_no_entries, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_madt_too_short, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_madt_zero_length_entry, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_madt_entry_runs_past_end, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_madt_entry_too_short_for_type, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_madt_header_cut_at_end, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_madt_lists_overflow_safely, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_madt_malformed_still_found, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rsdp_revision0_valid, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_rsdp_revision2_valid, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_rsdp_bad_signature, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rsdp_bad_checksum, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rsdp_bad_extended_checksum, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_rsdp_revision2_truncated, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_rsdp_revision2_bad_length, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_rsdp_scan, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_parse_rsdt_revision0, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_parse_xsdt_revision2, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_parse_xsdt_bad_falls_back_to_rsdt,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_parse_revision2_without_xsdt_uses_rsdt, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_parse_root_signature_checked, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_parse_root_unmappable, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_table_bad_checksum_skipped, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_table_length_shorter_than_header,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_table_oversized_length, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_table_entry_outside_memory_skipped,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_root_with_partial_entry, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_many_tables_listed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_madt_every_entry_type, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_madt_zero_processors, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_madt_no_entries, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_madt_too_short, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_madt_zero_length_entry, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_madt_entry_runs_past_end, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_madt_entry_too_short_for_type, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_madt_header_cut_at_end, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_madt_lists_overflow_safely, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_madt_malformed_still_found, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);
 }

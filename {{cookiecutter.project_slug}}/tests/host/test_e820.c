@@ -9,11 +9,11 @@
 
 #include "e820.c"
 
-#define MIB 0x100000ULL
-#define GIB 0x40000000ULL
-#define PAGE E820_PAGE_SIZE
+#define MIB     0x100000ULL
+#define GIB     0x40000000ULL
+#define PAGE    E820_PAGE_SIZE
 #define MAX_OUT 16
-#define VALID 1 // ACPI 3.0 attribute bit 0: the entry counts
+#define VALID   1 // ACPI 3.0 attribute bit 0: the entry counts
 
 static struct e820_entry
 entry(uint64_t base, uint64_t length, uint32_t type)
@@ -32,8 +32,8 @@ test_overlapping_reserved_wins(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(1 * MIB, 7 * MIB, E820_TYPE_USABLE),
-    entry(4 * MIB, 1 * MIB, E820_TYPE_RESERVED),
+      entry(1 * MIB, 7 * MIB, E820_TYPE_USABLE),
+      entry(4 * MIB, 1 * MIB, E820_TYPE_RESERVED),
   };
   struct mem_range out[MAX_OUT];
   assert_int_equal(run(in, 2, out), 2);
@@ -48,9 +48,9 @@ test_overlapping_usable_merge(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(2 * MIB, 4 * MIB, E820_TYPE_USABLE),
-    entry(1 * MIB, 2 * MIB, E820_TYPE_USABLE),
-    entry(5 * MIB, 5 * MIB, E820_TYPE_USABLE),
+      entry(2 * MIB, 4 * MIB, E820_TYPE_USABLE),
+      entry(1 * MIB, 2 * MIB, E820_TYPE_USABLE),
+      entry(5 * MIB, 5 * MIB, E820_TYPE_USABLE),
   };
   struct mem_range out[MAX_OUT];
   assert_int_equal(run(in, 3, out), 1);
@@ -63,10 +63,10 @@ test_unsorted_comes_out_sorted(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(64 * MIB, MIB, E820_TYPE_USABLE),
-    entry(16 * MIB, MIB, E820_TYPE_USABLE),
-    entry(32 * MIB, MIB, E820_TYPE_USABLE),
-    entry(8 * MIB, MIB, E820_TYPE_USABLE),
+      entry(64 * MIB, MIB, E820_TYPE_USABLE),
+      entry(16 * MIB, MIB, E820_TYPE_USABLE),
+      entry(32 * MIB, MIB, E820_TYPE_USABLE),
+      entry(8 * MIB, MIB, E820_TYPE_USABLE),
   };
   struct mem_range out[MAX_OUT];
   assert_int_equal(run(in, 4, out), 4);
@@ -81,9 +81,9 @@ test_zero_length_dropped(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(1 * MIB, 0, E820_TYPE_USABLE),
-    entry(2 * MIB, MIB, E820_TYPE_USABLE),
-    entry(2 * MIB, 0, E820_TYPE_RESERVED), // must not cut anything
+      entry(1 * MIB, 0, E820_TYPE_USABLE),
+      entry(2 * MIB, MIB, E820_TYPE_USABLE),
+      entry(2 * MIB, 0, E820_TYPE_RESERVED), // must not cut anything
   };
   struct mem_range out[MAX_OUT];
   assert_int_equal(run(in, 3, out), 1);
@@ -96,10 +96,10 @@ test_above_4gib(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(1 * MIB, 3 * GIB - MIB, E820_TYPE_USABLE),
-    entry(3 * GIB, GIB, E820_TYPE_RESERVED),
-    entry(4 * GIB, 5 * GIB, E820_TYPE_USABLE),
-    entry(0xFD00000000ULL, 0x300000000ULL, E820_TYPE_RESERVED),
+      entry(1 * MIB, 3 * GIB - MIB, E820_TYPE_USABLE),
+      entry(3 * GIB, GIB, E820_TYPE_RESERVED),
+      entry(4 * GIB, 5 * GIB, E820_TYPE_USABLE),
+      entry(0xFD00000000ULL, 0x300000000ULL, E820_TYPE_RESERVED),
   };
   struct mem_range out[MAX_OUT];
   assert_int_equal(run(in, 4, out), 2);
@@ -113,8 +113,8 @@ test_adjacent_merge(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(2 * MIB, MIB, E820_TYPE_USABLE),
-    entry(3 * MIB, MIB, E820_TYPE_USABLE),
+      entry(2 * MIB, MIB, E820_TYPE_USABLE),
+      entry(3 * MIB, MIB, E820_TYPE_USABLE),
   };
   struct mem_range out[MAX_OUT];
   assert_int_equal(run(in, 2, out), 1);
@@ -126,10 +126,10 @@ test_acpi_reclaimable_not_usable(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(1 * MIB, 15 * MIB, E820_TYPE_USABLE),
-    entry(15 * MIB, MIB, E820_TYPE_ACPI_RECLAIM),
-    entry(8 * MIB, MIB, E820_TYPE_ACPI_NVS),
-    entry(20 * MIB, MIB, E820_TYPE_ACPI_RECLAIM),
+      entry(1 * MIB, 15 * MIB, E820_TYPE_USABLE),
+      entry(15 * MIB, MIB, E820_TYPE_ACPI_RECLAIM),
+      entry(8 * MIB, MIB, E820_TYPE_ACPI_NVS),
+      entry(20 * MIB, MIB, E820_TYPE_ACPI_RECLAIM),
   };
   struct mem_range out[MAX_OUT];
   assert_int_equal(run(in, 4, out), 2);
@@ -143,9 +143,9 @@ test_unknown_type_and_ignore_bit(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(1 * MIB, 7 * MIB, E820_TYPE_USABLE),
-    entry(2 * MIB, MIB, 12), // unknown: treated as reserved
-    {16 * MIB, MIB, E820_TYPE_USABLE, 0}, // "ignore this entry"
+      entry(1 * MIB, 7 * MIB, E820_TYPE_USABLE),
+      entry(2 * MIB, MIB, 12),              // unknown: treated as reserved
+      {16 * MIB, MIB, E820_TYPE_USABLE, 0}, // "ignore this entry"
   };
   struct mem_range out[MAX_OUT];
   assert_int_equal(run(in, 3, out), 2);
@@ -159,10 +159,10 @@ test_page_aligned_inward(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(0x100001, 0x3000, E820_TYPE_USABLE), // [0x100001, 0x103001)
-    entry(0x200000, 0xFFF, E820_TYPE_USABLE),  // less than a page
-    entry(0x300000, 0x2000, E820_TYPE_USABLE),
-    entry(0x300800, 0x10, E820_TYPE_RESERVED), // spoils the first page
+      entry(0x100001, 0x3000, E820_TYPE_USABLE), // [0x100001, 0x103001)
+      entry(0x200000, 0xFFF, E820_TYPE_USABLE),  // less than a page
+      entry(0x300000, 0x2000, E820_TYPE_USABLE),
+      entry(0x300800, 0x10, E820_TYPE_RESERVED), // spoils the first page
   };
   struct mem_range out[MAX_OUT];
   assert_int_equal(run(in, 4, out), 2);
@@ -177,8 +177,8 @@ test_exclusions(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(0, 0x9FC00, E820_TYPE_USABLE),
-    entry(1 * MIB, 127 * MIB, E820_TYPE_USABLE),
+      entry(0, 0x9FC00, E820_TYPE_USABLE),
+      entry(1 * MIB, 127 * MIB, E820_TYPE_USABLE),
   };
   struct mem_range exclude[] = {{0, 2 * MIB}, {64 * MIB, 64 * MIB + PAGE}};
   struct mem_range out[MAX_OUT];
@@ -212,8 +212,8 @@ test_split_when_full_keeps_larger(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(2 * MIB, 10 * MIB, E820_TYPE_USABLE),
-    entry(3 * MIB, MIB, E820_TYPE_RESERVED), // [2,3) and [4,12): keep [4,12)
+      entry(2 * MIB, 10 * MIB, E820_TYPE_USABLE),
+      entry(3 * MIB, MIB, E820_TYPE_RESERVED), // [2,3) and [4,12): keep [4,12)
   };
   struct mem_range out[1];
   struct e820_lost lost;
@@ -228,7 +228,7 @@ test_top_of_address_space(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
-    entry(UINT64_MAX - 3 * PAGE, 16 * PAGE, E820_TYPE_USABLE), // wraps
+      entry(UINT64_MAX - 3 * PAGE, 16 * PAGE, E820_TYPE_USABLE), // wraps
   };
   struct mem_range out[MAX_OUT];
   size_t n = run(in, 1, out);
@@ -249,20 +249,20 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_overlapping_reserved_wins),
-    cmocka_unit_test(test_overlapping_usable_merge),
-    cmocka_unit_test(test_unsorted_comes_out_sorted),
-    cmocka_unit_test(test_zero_length_dropped),
-    cmocka_unit_test(test_above_4gib),
-    cmocka_unit_test(test_adjacent_merge),
-    cmocka_unit_test(test_acpi_reclaimable_not_usable),
-    cmocka_unit_test(test_unknown_type_and_ignore_bit),
-    cmocka_unit_test(test_page_aligned_inward),
-    cmocka_unit_test(test_exclusions),
-    cmocka_unit_test(test_more_entries_than_fit),
-    cmocka_unit_test(test_split_when_full_keeps_larger),
-    cmocka_unit_test(test_top_of_address_space),
-    cmocka_unit_test(test_empty_map),
+      cmocka_unit_test(test_overlapping_reserved_wins),
+      cmocka_unit_test(test_overlapping_usable_merge),
+      cmocka_unit_test(test_unsorted_comes_out_sorted),
+      cmocka_unit_test(test_zero_length_dropped),
+      cmocka_unit_test(test_above_4gib),
+      cmocka_unit_test(test_adjacent_merge),
+      cmocka_unit_test(test_acpi_reclaimable_not_usable),
+      cmocka_unit_test(test_unknown_type_and_ignore_bit),
+      cmocka_unit_test(test_page_aligned_inward),
+      cmocka_unit_test(test_exclusions),
+      cmocka_unit_test(test_more_entries_than_fit),
+      cmocka_unit_test(test_split_when_full_keeps_larger),
+      cmocka_unit_test(test_top_of_address_space),
+      cmocka_unit_test(test_empty_map),
   };
   return cmocka_run_group_tests_name("e820", tests, NULL, NULL);
 }

@@ -14,8 +14,8 @@
 #include "fba_core.c"
 
 #define BLOCKS 1000 // not a multiple of 64: the bitmap's last word is partial
-#define BLOCK FBA_BLOCK_SIZE
-#define GIB 0x40000000ULL
+#define BLOCK  FBA_BLOCK_SIZE
+#define GIB    0x40000000ULL
 
 struct sim {
   uint8_t *area;
@@ -68,7 +68,8 @@ setup(void **state)
   s->area = aligned_alloc(BLOCK, BLOCKS * BLOCK);
   s->budget = -1;
   struct fba_ops ops = {s, sim_back, sim_release};
-  assert_int_equal(fba_core_init(&s->fba, (uintptr_t)s->area, BLOCKS * BLOCK, &ops), FBA_OK);
+  assert_int_equal(
+      fba_core_init(&s->fba, (uintptr_t)s->area, BLOCKS * BLOCK, &ops), FBA_OK);
   *state = s;
   return 0;
 }
@@ -177,7 +178,8 @@ test_bad_frees(void **state)
   assert_int_equal(fba_core_free(&s->fba, a + 16, 1), FBA_ERR_ALIGN);
   assert_int_equal(fba_core_free(&s->fba, block(s, 0), 1), FBA_ERR_RANGE);
   assert_int_equal(fba_core_free(&s->fba, block(s, BLOCKS), 1), FBA_ERR_RANGE);
-  assert_int_equal(fba_core_free(&s->fba, block(s, BLOCKS - 1), 2), FBA_ERR_RANGE);
+  assert_int_equal(fba_core_free(&s->fba, block(s, BLOCKS - 1), 2),
+                   FBA_ERR_RANGE);
   assert_int_equal(fba_core_free(&s->fba, a, 0), FBA_ERR_RANGE);
   assert_int_equal(fba_core_free(&s->fba, a, 2), FBA_OK);
   assert_int_equal(fba_core_free(&s->fba, a, 1), FBA_ERR_NOT_ALLOCATED);
@@ -205,8 +207,9 @@ test_init_backing_fails(void **state)
 
   s->area = aligned_alloc(BLOCK, BLOCKS * BLOCK);
   s->budget = 0;
-  assert_int_equal(fba_core_init(&s->fba, (uintptr_t)s->area, BLOCKS * BLOCK, &ops),
-                   FBA_ERR_NO_MEMORY);
+  assert_int_equal(
+      fba_core_init(&s->fba, (uintptr_t)s->area, BLOCKS * BLOCK, &ops),
+      FBA_ERR_NO_MEMORY);
   assert_int_equal(s->backed_count, 0);
   free(s->area);
   free(s);
@@ -216,15 +219,19 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_meta_blocks, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_alloc_sequential_and_backed, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_run_crosses_word_boundary, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_run_skips_small_hole, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_free_and_reuse, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_bad_frees, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_backing_fails_midway, setup, teardown),
-    cmocka_unit_test(test_init_backing_fails),
+      cmocka_unit_test_setup_teardown(test_meta_blocks, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_alloc_sequential_and_backed, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_run_crosses_word_boundary, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_run_skips_small_hole, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_exhaustion, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_free_and_reuse, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_frees, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_backing_fails_midway, setup,
+                                      teardown),
+      cmocka_unit_test(test_init_backing_fails),
   };
   return cmocka_run_group_tests_name("fba", tests, NULL, NULL);
 }

@@ -13,10 +13,10 @@
 
 #include "pt_core.c"
 
-#define PHYS_BASE 0x100000000ULL // tables live above 4 GiB, as on big machines
-#define SIM_PAGES 64
-#define GARBAGE   0xAB           // fresh pages are not zero
-#define KERNEL_VA 0xFFFFFFFF80400000ULL
+#define PHYS_BASE      0x100000000ULL // tables live above 4 GiB, as on big machines
+#define SIM_PAGES      64
+#define GARBAGE        0xAB // fresh pages are not zero
+#define KERNEL_VA      0xFFFFFFFF80400000ULL
 #define RECURSIVE_SLOT 510
 
 struct sim {
@@ -86,7 +86,8 @@ test_map_translate_unmap(void **state)
   struct sim *s = *state;
   uint64_t phys = 0;
 
-  assert_int_equal(pt_map(&s->pt, KERNEL_VA, 0x123456000ULL, PTE_WRITABLE), PT_OK);
+  assert_int_equal(pt_map(&s->pt, KERNEL_VA, 0x123456000ULL, PTE_WRITABLE),
+                   PT_OK);
   assert_int_equal(s->used, 4); // root + PDPT + PD + PT
   assert_int_equal(s->last_invalidated, KERNEL_VA);
   assert_int_equal(pt_translate(&s->pt, KERNEL_VA + 0x10, &phys), PT_OK);
@@ -105,9 +106,12 @@ test_new_tables_are_zeroed(void **state)
 
   assert_int_equal(pt_map(&s->pt, KERNEL_VA, 0x5000, PTE_WRITABLE), PT_OK);
   // Neighbours in the garbage-filled fresh tables must read as unmapped.
-  assert_int_equal(pt_translate(&s->pt, KERNEL_VA + PT_PAGE_SIZE, NULL), PT_ERR_NOT_MAPPED);
-  assert_int_equal(pt_translate(&s->pt, KERNEL_VA + (1ULL << 21), NULL), PT_ERR_NOT_MAPPED);
-  assert_int_equal(pt_translate(&s->pt, KERNEL_VA - (1ULL << 30), NULL), PT_ERR_NOT_MAPPED);
+  assert_int_equal(pt_translate(&s->pt, KERNEL_VA + PT_PAGE_SIZE, NULL),
+                   PT_ERR_NOT_MAPPED);
+  assert_int_equal(pt_translate(&s->pt, KERNEL_VA + (1ULL << 21), NULL),
+                   PT_ERR_NOT_MAPPED);
+  assert_int_equal(pt_translate(&s->pt, KERNEL_VA - (1ULL << 30), NULL),
+                   PT_ERR_NOT_MAPPED);
 }
 
 static void
@@ -130,12 +134,16 @@ test_flags_and_errors(void **state)
   struct sim *s = *state;
   uint64_t *pte;
 
-  assert_int_equal(pt_map(&s->pt, KERNEL_VA, 0xFEE00000ULL, PTE_WRITABLE | PTE_PCD | PTE_PWT), PT_OK);
+  assert_int_equal(pt_map(&s->pt, KERNEL_VA, 0xFEE00000ULL,
+                          PTE_WRITABLE | PTE_PCD | PTE_PWT),
+                   PT_OK);
   assert_int_equal(walk(&s->pt, KERNEL_VA, false, &pte), PT_OK);
-  assert_int_equal(*pte, 0xFEE00000ULL | PTE_PRESENT | PTE_WRITABLE | PTE_PCD | PTE_PWT);
+  assert_int_equal(*pte, 0xFEE00000ULL | PTE_PRESENT | PTE_WRITABLE | PTE_PCD |
+                             PTE_PWT);
   assert_int_equal(pt_map(&s->pt, KERNEL_VA, 0x1000, 0), PT_ERR_MAPPED);
   assert_int_equal(pt_map(&s->pt, KERNEL_VA + 8, 0x1000, 0), PT_ERR_ALIGN);
-  assert_int_equal(pt_map(&s->pt, KERNEL_VA + PT_PAGE_SIZE, 0x1008, 0), PT_ERR_ALIGN);
+  assert_int_equal(pt_map(&s->pt, KERNEL_VA + PT_PAGE_SIZE, 0x1008, 0),
+                   PT_ERR_ALIGN);
   assert_int_equal(pt_unmap(&s->pt, KERNEL_VA + 8, NULL), PT_ERR_ALIGN);
 }
 
@@ -160,8 +168,10 @@ test_large_page(void **state)
   assert_int_equal(pt_prepare(&s->pt, KERNEL_VA), PT_OK);
   // Turn the PD entry into a 2 MiB page, as paging_init does for the window.
   uint64_t *pml4 = sim_table(s, s->pt.root, 0, 4);
-  uint64_t *pdpt = sim_table(s, pml4[pt_index(KERNEL_VA, 4)] & PTE_ADDR_MASK, 0, 3);
-  uint64_t *pd = sim_table(s, pdpt[pt_index(KERNEL_VA, 3)] & PTE_ADDR_MASK, 0, 2);
+  uint64_t *pdpt =
+      sim_table(s, pml4[pt_index(KERNEL_VA, 4)] & PTE_ADDR_MASK, 0, 3);
+  uint64_t *pd =
+      sim_table(s, pdpt[pt_index(KERNEL_VA, 3)] & PTE_ADDR_MASK, 0, 2);
   pd[pt_index(KERNEL_VA, 2)] = 0x200000 | PTE_PRESENT | PTE_LARGE;
   assert_int_equal(pt_translate(&s->pt, KERNEL_VA + 0x1234, &phys), PT_OK);
   assert_int_equal(phys, 0x201234);
@@ -187,7 +197,8 @@ test_recursive_addresses(void **state)
       uint64_t rva = pt_recursive_table_va(RECURSIVE_SLOT, vas[i], level);
       assert_int_equal(pt_translate(&s->pt, rva, &phys), PT_OK);
       assert_int_equal(phys, table);
-      table = sim_table(s, table, 0, level)[pt_index(vas[i], level)] & PTE_ADDR_MASK;
+      table = sim_table(s, table, 0, level)[pt_index(vas[i], level)] &
+              PTE_ADDR_MASK;
     }
     assert_int_equal(table, 0x9000);
   }
@@ -197,13 +208,16 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_map_translate_unmap, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_new_tables_are_zeroed, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_tables_shared, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_flags_and_errors, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_large_page, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_recursive_addresses, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_map_translate_unmap, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_new_tables_are_zeroed, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_tables_shared, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_flags_and_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_large_page, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_recursive_addresses, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests_name("paging", tests, NULL, NULL);
 }

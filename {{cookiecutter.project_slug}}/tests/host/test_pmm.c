@@ -16,10 +16,10 @@
 
 #include "pmm_core.c"
 
-#define MIB 0x100000ULL
-#define GIB 0x40000000ULL
-#define PAGE PMM_PAGE_SIZE
-#define AREA_SIZE (64 * MIB)
+#define MIB        0x100000ULL
+#define GIB        0x40000000ULL
+#define PAGE       PMM_PAGE_SIZE
+#define AREA_SIZE  (64 * MIB)
 #define AREA_PAGES (AREA_SIZE / PAGE)
 
 struct area {
@@ -65,12 +65,12 @@ is_storage(uint64_t phys)
 }
 
 static const struct mem_range regions[] = {
-  {2 * MIB, 4 * MIB},               // 512 pages
-  {16 * MIB, 17 * MIB},             // 256 pages
-  {4 * GIB, 4 * GIB + MIB},         // 256 pages, above 4 GiB
+    {2 * MIB, 4 * MIB},       // 512 pages
+    {16 * MIB, 17 * MIB},     // 256 pages
+    {4 * GIB, 4 * GIB + MIB}, // 256 pages, above 4 GiB
 };
 #define REGION_COUNT (sizeof(regions) / sizeof(regions[0]))
-#define TOTAL_PAGES (512 + 256 + 256)
+#define TOTAL_PAGES  (512 + 256 + 256)
 
 static int
 setup(void **state)
@@ -100,8 +100,8 @@ make_pmm(const struct mem_range *r, size_t n)
 {
   struct pmm_ops ops = {area, host_map, host_mapped};
   enum pmm_status status;
-  struct pmm *pmm = pmm_core_init((uintptr_t)area->base, AREA_SIZE, &ops, r, n,
-                                  &status);
+  struct pmm *pmm =
+      pmm_core_init((uintptr_t)area->base, AREA_SIZE, &ops, r, n, &status);
   assert_int_equal(status, PMM_OK);
   assert_non_null(pmm);
   return pmm;
@@ -294,8 +294,8 @@ test_init_errors(void **state)
   assert_null(pmm_core_init((uintptr_t)area->base, AREA_SIZE, &ops, with_zero,
                             1, &status));
   assert_int_equal(status, PMM_ERR_NOT_RAM);
-  assert_null(pmm_core_init((uintptr_t)area->base, AREA_SIZE, &ops, huge, 1,
-                            &status));
+  assert_null(
+      pmm_core_init((uintptr_t)area->base, AREA_SIZE, &ops, huge, 1, &status));
   assert_int_equal(status, PMM_ERR_AREA);
   assert_string_equal(pmm_status_name(PMM_ERR_DOUBLE_FREE), "double free");
 }
@@ -313,16 +313,18 @@ int
 main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_init_counts, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_alloc_until_empty_then_free_all, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_double_free, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_bad_addresses, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_lifo_reuse, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_interleaved, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_stack_grows, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_bitmap_backing_fails, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_init_counts, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_alloc_until_empty_then_free_all,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_double_free, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_addresses, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_lifo_reuse, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_interleaved, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stack_grows, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bitmap_backing_fails, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
   };
   return cmocka_run_group_tests_name("pmm", tests, NULL, NULL);
 }
