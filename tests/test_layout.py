@@ -318,7 +318,7 @@ def test_kernel_bss_min():
 
 def test_kernel_load_min():
     """It rejects a kernel load area under 64 KiB, including an empty or reversed one."""
-    assert "0x130000" in only("kernel-load-min", "kernel_area_end", kernel_area_end="0x12F000")
+    assert "0x140000" in only("kernel-load-min", "kernel_area_end", kernel_area_end="0x12F000")
     assert "empty" in only("kernel-load-min", "kernel_area_end", kernel_area_end="0x110000")
 
 
