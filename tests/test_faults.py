@@ -105,3 +105,14 @@ def test_build_refuses_a_kernel_that_outgrows_its_area(tmp_path, ballast, messag
     assert result.returncode != 0
     assert message in result.stdout, result.stdout[-3000:]
     assert not os.path.exists(os.path.join(path, "build", "floppy.img"))
+
+
+def test_triple_fault_is_reported_as_such(project, tmp_path):
+    """A kernel that triple-faults (here: int3 with no IDT yet) fails the run
+    with that reason instead of rebooting or hanging."""
+    image = image_copy(project, tmp_path, remove=["KERNEL.BIN"], add=[("KERNEL.BIN", b"\xcc" * 4096)])
+    result = subprocess.run(["python3", "tools/boot.py", "qemu", "--image", image, "--timeout", "60"],
+                            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=120)
+    assert result.returncode == 1
+    assert "triple-faulted" in result.stdout, result.stdout

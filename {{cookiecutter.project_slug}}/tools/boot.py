@@ -37,13 +37,16 @@ def memory_mib(text):
     return int(match.group(1)) * (1024 if match.group(2) == "G" else 1)
 
 
-def qemu_command(args, log):
+def qemu_command(args, log, debug_log):
+    # -no-reboot turns a reset into an exit, and -d cpu_reset records why
+    # (QEMU logs "Triple fault"), so a triple fault can never pass as a reboot.
     return [
         args.qemu, "-machine", args.machine, "-m", str(args.memory),
         "-smp", str(args.cpus), "-cpu", args.cpu,
         "-drive", "file=%s,format=raw,if=floppy" % args.image, "-boot", "a",
         "-display", "none", "-serial", "file:%s" % log, "-net", "none",
         "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-d", "cpu_reset", "-D", debug_log,
     ] + args.extra
 
 
@@ -111,8 +114,10 @@ def run(command, log, timeout, expect, linger):
     return outcome, process.returncode, time.monotonic() - start, stderr
 
 
-def verdict(args, outcome, status, log_text):
+def verdict(args, outcome, status, log_text, triple_fault):
     """(passed, reason)."""
+    if triple_fault:
+        return False, "the guest triple-faulted (QEMU -d cpu_reset logged it)"
     if args.expect:
         if args.expect not in log_text:
             return False, "%r not in the serial log (%s)" % (args.expect, outcome)
@@ -131,6 +136,8 @@ def verdict(args, outcome, status, log_text):
         return False, "the kernel reported 'test: FAIL'"
     if "test: PASS" not in log_text:
         return False, "no 'test: PASS' line (was the image built with KERNEL_TEST=1?)"
+    if args.emulator == "qemu" and status == 0:
+        return False, "QEMU exited with status 0: the guest reset or powered off"
     if args.emulator == "qemu" and status != QEMU_EXIT_PASS:
         return False, "QEMU exit status %d, expected %d" % (status, QEMU_EXIT_PASS)
     return True, "ready and passed"
@@ -167,18 +174,20 @@ def main():
         log = os.path.abspath(args.log) if args.log else os.path.join(workdir, "serial.log")
         if os.path.exists(log):
             os.remove(log)
+        debug_log = os.path.join(workdir, "qemu-debug.log")
         if args.emulator == "qemu":
-            command = qemu_command(args, log)
+            command = qemu_command(args, log, debug_log)
         else:
             command = bochs_command(args, log, workdir)
         linger = args.linger if args.halts else 0
         outcome, status, seconds, stderr = run(command, log, args.timeout, args.expect, linger)
         log_text = read_log(log)
+        triple_fault = "Triple fault" in read_log(debug_log)
 
     sys.stdout.write(log_text)
     if log_text and not log_text.endswith("\n"):
         sys.stdout.write("\n")
-    passed, reason = verdict(args, outcome, status, log_text)
+    passed, reason = verdict(args, outcome, status, log_text, triple_fault)
     if not passed and stderr.strip():
         sys.stdout.write("--- emulator stderr ---\n%s\n" % stderr.strip()[-2000:])
     print("boot: %s %s in %.2f s: %s" % (args.emulator, "PASS" if passed else "FAIL",
