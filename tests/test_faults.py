@@ -110,9 +110,52 @@ def test_build_refuses_a_kernel_that_outgrows_its_area(tmp_path, ballast, messag
 def test_triple_fault_is_reported_as_such(project, tmp_path):
     """A kernel that triple-faults (here: int3 with no IDT yet) fails the run
     with that reason instead of rebooting or hanging."""
-    image = image_copy(project, tmp_path, remove=["KERNEL.BIN"], add=[("KERNEL.BIN", b"\xcc" * 4096)])
+    raw, kernel = tmp_path / "int3.raw", tmp_path / "int3.bin"
+    raw.write_bytes(b"\xcc" * 4096)
+    subprocess.run(["python3", "tools/kernel_trailer.py", "include/bootinfo.h", str(raw), str(kernel)],
+                   cwd=project, check=True)
+    image = image_copy(project, tmp_path, remove=["KERNEL.BIN"],
+                       add=[("KERNEL.BIN", kernel.read_bytes())])
     result = subprocess.run(["python3", "tools/boot.py", "qemu", "--image", image, "--timeout", "60"],
                             cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             universal_newlines=True, timeout=120)
     assert result.returncode == 1
     assert "triple-faulted" in result.stdout, result.stdout
+
+
+def kernel_sectors(image):
+    """The first and last floppy sectors (LBA) holding KERNEL.BIN, from mshowfat."""
+    out = subprocess.run(["mshowfat", "-i", image, "::KERNEL.BIN"], check=True, env=MTOOLS_ENV,
+                         stdout=subprocess.PIPE, universal_newlines=True).stdout
+    first_cluster = int(out.split("<")[1].split("-")[0].split(">")[0])
+    data_start = 1 + 2 * 9 + 14          # 1.44 MB FAT12: boot, two FATs, root directory
+    return data_start + first_cluster - 2
+
+
+@pytest.mark.parametrize("offset", [1, 5])
+def test_unreported_read_error_is_caught_by_the_checksum(project, tmp_path, offset):
+    """QEMU's floppy controller hands over zeros for a sector it cannot read,
+    without an error; stage2's checksum of KERNEL.BIN catches it."""
+    image = os.path.join(project, "build", "test", "floppy.img")
+    conf = tmp_path / "blkdebug.conf"
+    conf.write_text('[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "%d"\n'
+                    % (kernel_sectors(image) + offset))
+    boots_to_halt(project, image, "stage2: KERNEL.BIN is corrupt: checksum",
+                  extra=["--blkdebug", str(conf)])
+
+
+def test_kernel_without_trailer_is_refused(project, tmp_path):
+    """A KERNEL.BIN not made by the build (no checksum trailer) is refused."""
+    image = image_copy(project, tmp_path, remove=["KERNEL.BIN"], add=[("KERNEL.BIN", b"\x90" * 4096)])
+    boots_to_halt(project, image, "stage2: KERNEL.BIN has no checksum trailer")
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "bochs"])
+def test_disk_read_error_after_retries(project, emulator):
+    """A loader built to read from a drive that does not exist gets real BIOS
+    errors, retries, then says so and halts."""
+    subprocess.run(["make", "-C", project, "BUILD=build/test-loader", "KERNEL_TEST=1",
+                    "LOADER_FAULT=DISK_ERROR", "build/test-loader/floppy.img"], check=True,
+                   stdout=subprocess.DEVNULL, timeout=600)
+    image = os.path.join(project, "build", "test-loader", "floppy.img")
+    boots_to_halt(project, image, "stage2: disk read error", emulator)

@@ -50,6 +50,18 @@
 #define E820_TYPE_ACPI_NVS        4
 #define E820_TYPE_BAD             5
 
+/*
+ * KERNEL.BIN ends with an 8-byte trailer that the build appends
+ * (tools/kernel_trailer.py) and stage2 checks before it jumps: a u32 magic,
+ * then a u32 checksum of every byte before the trailer. The checksum is
+ * Fletcher-like: a starts at 1, and for each byte a += byte, sum += a (both
+ * modulo 2^32); it is the final sum. Being position-sensitive, it notices
+ * zero-filled, swapped or truncated sectors, which a floppy controller can
+ * hand over without reporting an error.
+ */
+#define KERNEL_TRAILER_MAGIC      0x4D55534B /* "KSUM", little endian */
+#define KERNEL_TRAILER_SIZE       8
+
 #ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>

@@ -37,13 +37,20 @@ def memory_mib(text):
     return int(match.group(1)) * (1024 if match.group(2) == "G" else 1)
 
 
+def drive_file(args):
+    """The image, wrapped in QEMU's blkdebug driver when --blkdebug is given."""
+    if args.blkdebug:
+        return "blkdebug:%s:%s" % (os.path.abspath(args.blkdebug), os.path.abspath(args.image))
+    return args.image
+
+
 def qemu_command(args, log, debug_log):
     # -no-reboot turns a reset into an exit, and -d cpu_reset records why
     # (QEMU logs "Triple fault"), so a triple fault can never pass as a reboot.
     return [
         args.qemu, "-machine", args.machine, "-m", str(args.memory),
         "-smp", str(args.cpus), "-cpu", args.cpu,
-        "-drive", "file=%s,format=raw,if=floppy" % args.image, "-boot", "a",
+        "-drive", "file=%s,format=raw,if=floppy" % drive_file(args), "-boot", "a",
         "-display", "none", "-serial", "file:%s" % log, "-net", "none",
         "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-d", "cpu_reset", "-D", debug_log,
@@ -153,6 +160,8 @@ def main():
     parser.add_argument("--machine", default="pc", help="QEMU machine: pc or q35")
     parser.add_argument("--cpu", default="qemu64", help="QEMU CPU model")
     parser.add_argument("--bochsrc", help="Bochs config to start from")
+    parser.add_argument("--blkdebug", metavar="CONF",
+                        help="QEMU: inject disk errors with this blkdebug config")
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--expect", help="pass when this text appears in the log")
     parser.add_argument("--halts", action="store_true",

@@ -16,6 +16,10 @@
 %define SECTOR_SIZE             512
 %define SECTOR_SHIFT            9
 %define READ_TRIES              3
+; Fault injection (make LOADER_FAULT=DISK_ERROR): reading from a floppy drive
+; number no machine has makes the BIOS fail every read, which exercises the
+; retries and the error message with a real BIOS error.
+%define NO_SUCH_DRIVE           0x7F
 
 ; read_sectors: read CX sectors starting at LBA AX into ES:BX.
 ; On return BX points past the data. Halts with a message on a disk error.
@@ -50,6 +54,9 @@ read_sectors:
         or cl, [read_sector]
         mov dh, [read_head]
         mov dl, [boot_drive]
+%ifdef INJECT_DISK_ERROR
+        mov dl, NO_SUCH_DRIVE           ; fault-injection builds only
+%endif
         mov al, [read_count]
         mov ah, 0x02
         int 0x13

@@ -65,6 +65,7 @@ kernel_load:
         call read_cluster_run
         jmp .next_run
 .loaded:
+        call kernel_verify
         mov si, msg_kernel_loaded
         call print
         mov eax, [kernel_size]
@@ -92,6 +93,54 @@ kernel_load:
         mov si, msg_area_holds
         call print
         mov eax, KERNEL_AREA_SIZE
+        call print_hex
+        call print_crlf
+        jmp halt_forever
+
+; kernel_verify: check the trailer at the end of the loaded KERNEL.BIN
+; (format and checksum rule in include/bootinfo.h). A floppy controller may
+; return zeros for a sector it could not read without reporting an error, so
+; a clean read is not proof of a good kernel. Halts with a message on a
+; mismatch.
+kernel_verify:
+        mov ecx, [kernel_size]
+        sub ecx, KERNEL_TRAILER_SIZE
+        jbe .no_trailer                 ; too short to hold a trailer and code
+        call unreal_enter
+        cli                             ; keep BIOS code off the flat segments
+        mov esi, LAYOUT_KERNEL_LOAD_ADDR
+        mov ebx, 1                      ; a
+        xor edx, edx                    ; sum
+.byte:
+        movzx eax, byte [esi]
+        add ebx, eax
+        add edx, ebx
+        inc esi
+        dec ecx
+        jnz .byte
+        cmp dword [esi], KERNEL_TRAILER_MAGIC
+        jne .no_trailer
+        mov eax, [esi + 4]
+        sti
+        cmp edx, eax
+        jne .corrupt
+        ret
+.no_trailer:
+        sti
+        mov si, msg_no_trailer
+        jmp fail
+.corrupt:
+        push eax
+        push edx
+        mov si, msg_stage2
+        call print
+        mov si, msg_corrupt
+        call print
+        pop eax
+        call print_hex
+        mov si, msg_expected
+        call print
+        pop eax
         call print_hex
         call print_crlf
         jmp halt_forever
@@ -236,6 +285,9 @@ msg_kernel_too_big: db "KERNEL.BIN does not fit its area: ", 0
 msg_area_holds:     db " bytes, the kernel load area holds ", 0
 msg_bad_chain:      db "KERNEL.BIN has a broken cluster chain", 0
 msg_bad_format:     db "unsupported disk format (needs 512-byte sectors and a FAT that fits the FAT buffer)", 0
+msg_no_trailer:     db "KERNEL.BIN has no checksum trailer (build the image with make)", 0
+msg_corrupt:        db "KERNEL.BIN is corrupt: checksum ", 0
+msg_expected:       db ", expected ", 0
 msg_kernel_loaded:  db "stage2: KERNEL.BIN ", 0
 msg_bytes_at:       db " bytes at ", 0
 
