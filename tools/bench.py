@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Benchmark the template: boot time, its floor, memory scaling, build time.
+
+Prints a Markdown table (paste it into README.md with the date and machine).
+Not a test: it asserts nothing, it measures.
+
+  * time from emulator start to the kernel's "ready:" line, default project,
+    QEMU and Bochs, median of N runs;
+  * the same for a bare boot sector that prints "ready" and nothing else,
+    on the same emulator in the same run: the floor no loader can beat;
+  * QEMU boot time with 128 MiB and with 8 GiB of RAM;
+  * time to generate a fresh project and build it (make -j2).
+
+Usage: /usr/bin/python3 tools/bench.py [--runs 10]
+"""
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TEMPLATE = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+FLOPPY_BYTES = 1474560
+POLL_SECONDS = 0.002
+
+# A boot sector that prints "ready" to COM1 and asks the emulator to exit
+# (QEMU isa-debug-exit, then Bochs port 0x8900): the cheapest possible boot.
+BARE_BOOT_SECTOR = r"""
+        bits 16
+        org 0x7C00
+        cli
+        xor ax, ax
+        mov ds, ax
+        mov dx, 0x3FB               ; COM1 line control: 8N1 (Bochs resets to 5 bits)
+        mov al, 0x03
+        out dx, al
+        mov si, text
+.next:  lodsb
+        test al, al
+        jz .done
+        mov ah, al
+        mov dx, 0x3FD
+.wait:  in al, dx
+        test al, 0x20
+        jz .wait
+        mov al, ah
+        mov dx, 0x3F8
+        out dx, al
+        jmp .next
+.done:  mov dx, 0x3FD
+.idle:  in al, dx
+        test al, 0x40
+        jz .idle
+        mov al, 0x10
+        out 0xF4, al
+        mov si, shutdown
+        mov dx, 0x8900
+.bochs: lodsb
+        test al, al
+        jz .halt
+        out dx, al
+        jmp .bochs
+.halt:  hlt
+        jmp .halt
+text:     db "ready", 13, 10, 0
+shutdown: db "Shutdown", 0
+        times 510 - ($ - $$) db 0
+        dw 0xAA55
+"""
+
+
+def run_until_ready(command, log):
+    """Seconds from start until "ready" shows up in the serial log."""
+    if os.path.exists(log):
+        os.remove(log)
+    start = time.monotonic()
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    elapsed = None
+    try:
+        while time.monotonic() - start < 120:
+            try:
+                with open(log, "rb") as f:
+                    if b"ready" in f.read():
+                        elapsed = time.monotonic() - start
+                        break
+            except FileNotFoundError:
+                pass
+            if process.poll() is not None and elapsed is None:
+                # One last look: the log may have been completed at exit.
+                with open(log, "rb") as f:
+                    if b"ready" in f.read():
+                        elapsed = time.monotonic() - start
+                break
+            time.sleep(POLL_SECONDS)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, 9)
+        process.wait()
+    if elapsed is None:
+        raise RuntimeError("no 'ready' from: " + " ".join(command))
+    return elapsed
+
+
+def qemu_command(image, log, memory_mib=128):
+    return ["qemu-system-x86_64", "-machine", "pc", "-m", str(memory_mib),
+            "-drive", "file=%s,format=raw,if=floppy" % image, "-boot", "a",
+            "-display", "none", "-serial", "file:" + log, "-net", "none", "-no-reboot",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+
+def bochs_command(image, log, workdir, bochsrc_template):
+    with open(bochsrc_template) as f:
+        lines = f.read().splitlines()
+    rc = os.path.join(workdir, "bench-bochsrc")
+    with open(rc, "w") as f:
+        for line in lines:
+            key = line.split(":", 1)[0].strip()
+            if key == "floppya":
+                line = "floppya: 1_44=%s, status=inserted" % image
+            elif key == "com1":
+                line = "com1: enabled=1, mode=file, dev=%s" % log
+            f.write(line + "\n")
+    cont = os.path.join(workdir, "continue")
+    with open(cont, "w") as f:
+        f.write("c\n")
+    return ["script", "-qec", "bochs -q -f %s -rc %s" % (rc, cont), "/dev/null"]
+
+
+def median_of(runs, measure):
+    return statistics.median(measure() for _ in range(runs))
+
+
+def bare_image(workdir):
+    source = os.path.join(workdir, "bare.asm")
+    with open(source, "w") as f:
+        f.write(BARE_BOOT_SECTOR)
+    image = os.path.join(workdir, "bare.img")
+    subprocess.run(["nasm", "-f", "bin", "-o", image, source], check=True)
+    with open(image, "r+b") as f:
+        f.truncate(FLOPPY_BYTES)
+    return image
+
+
+def generate_and_build(workdir):
+    """Seconds for cookiecutter plus a full make -j2 of the default project."""
+    out = os.path.join(workdir, "gen-%d" % time.monotonic_ns())
+    start = time.monotonic()
+    subprocess.run(["cookiecutter", "--no-input", "-o", out, TEMPLATE], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["make", "-j2", "-C", os.path.join(out, "my_kernel")], check=True,
+                   stdout=subprocess.DEVNULL)
+    elapsed = time.monotonic() - start
+    shutil.rmtree(out)
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    runs = args.runs
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
+        subprocess.run(["cookiecutter", "--no-input", "-o", workdir, TEMPLATE], check=True,
+                       stdout=subprocess.DEVNULL)
+        project = os.path.join(workdir, "my_kernel")
+        subprocess.run(["make", "-j2", "-C", project, "test-image"], check=True,
+                       stdout=subprocess.DEVNULL)
+        kernel = os.path.join(project, "build", "test", "floppy.img")
+        bochsrc = os.path.join(project, "build", "test", "gen", "bochsrc")
+        bare = bare_image(workdir)
+        log = os.path.join(workdir, "serial.log")
+
+        rows = []
+        for name, command in (("QEMU", lambda img: qemu_command(img, log)),
+                              ("Bochs", lambda img: bochs_command(img, log, workdir, bochsrc))):
+            floor = median_of(runs, lambda: run_until_ready(command(bare), log))
+            ours = median_of(runs, lambda: run_until_ready(command(kernel), log))
+            rows.append(("%s: boot to `ready`" % name, ours, floor))
+        small = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 128), log))
+        large = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 8192), log))
+        build_runs = max(3, runs // 3)
+        build = median_of(build_runs, lambda: generate_and_build(workdir))
+
+    print("Measured %s on %s (%d cores), median of %d runs (%d for the build)."
+          % (time.strftime("%Y-%m-%d"), platform.node() or "this machine", os.cpu_count(),
+             runs, build_runs))
+    print()
+    print("| what | time | floor (bare boot sector) | ratio |")
+    print("|---|---|---|---|")
+    for name, ours, floor in rows:
+        print("| %s | %.3f s | %.3f s | %.2f |" % (name, ours, floor, ours / floor))
+    print("| QEMU: boot to `ready`, 128 MiB | %.3f s | | |" % small)
+    print("| QEMU: boot to `ready`, 8 GiB | %.3f s | | %.2f vs 128 MiB |" % (large, large / small))
+    print("| generate + build (make -j2) | %.3f s | | |" % build)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
