@@ -69,11 +69,15 @@ add_usable(struct mem_range *list, size_t *n, size_t max, struct mem_range r,
   insert_at(list, n, i, r);
 }
 
-// Cut [cut.base, cut.end) out of every range in the list.
+// Cut [cut.base, cut.end) out of every range in the list. An empty or
+// inverted cut removes nothing (the split below would otherwise leave two
+// touching, or for an inverted cut overlapping, ranges).
 static void
 subtract(struct mem_range *list, size_t *n, size_t max, struct mem_range cut,
          struct e820_lost *lost)
 {
+  if (cut.end <= cut.base)
+    return;
   for (size_t i = 0; i < *n; i++) {
     struct mem_range *r = &list[i];
     if (cut.end <= r->base || cut.base >= r->end)

@@ -28,9 +28,10 @@ struct e820_lost {
 // return how many ranges it wrote. Usable entries are merged (overlapping or
 // adjacent), then every other entry is cut out of them (any non-usable type
 // is more restrictive than usable, so it wins an overlap), then every range
-// in `exclude`, then each range is page-aligned inward; zero-length entries,
-// entries the BIOS marks "ignore" (ACPI 3.0 attribute bit 0 clear) and pieces
-// smaller than a page vanish. The result is sorted by base. When `out` is
+// in `exclude` (an empty or inverted one excludes nothing), then each range
+// is page-aligned inward; zero-length entries, entries the BIOS marks
+// "ignore" (ACPI 3.0 attribute bit 0 clear) and pieces smaller than a page
+// vanish. The result is sorted by base. When `out` is
 // full, further pieces are dropped and counted in `lost` (may be NULL).
 size_t e820_sanitise(const struct e820_entry *in, size_t count,
                      const struct mem_range *exclude, size_t exclude_count,

@@ -1,6 +1,7 @@
 // The FBA's kernel glue (see fba.h): blocks are backed by PMM pages mapped
 // with paging_map, and unmapped and freed with them.
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,8 @@
 #define KIB 1024
 
 static struct fba fba;
+static bool no_backing; // block_back found the PMM empty
+static bool exhausted;  // reported; cleared by the next free
 
 static bool
 block_back(void *ctx, uintptr_t va)
@@ -20,8 +23,10 @@ block_back(void *ctx, uintptr_t va)
   (void)ctx;
   uint64_t phys = pmm_alloc_page();
 
-  if (phys == 0)
+  if (phys == 0) {
+    no_backing = true;
     return false;
+  }
   if (paging_map(va, phys, PTE_WRITABLE) != 0) {
     pmm_free_page(phys);
     return false;
@@ -75,13 +80,23 @@ fba_init(void)
 void *
 fba_alloc_block(void)
 {
-  return fba_core_alloc(&fba, 1);
+  return fba_alloc_blocks(1);
 }
 
 void *
 fba_alloc_blocks(size_t count)
 {
-  return fba_core_alloc(&fba, count);
+  no_backing = false;
+  void *block = fba_core_alloc(&fba, count);
+
+  if (block == NULL && !exhausted) {
+    exhausted = true;
+    kprintf("[fba] out of %s: %lu blocks requested, %lu of %lu in use\n",
+            no_backing ? "memory (no PMM page to back a block)" : "blocks",
+            (uint64_t)count, (uint64_t)fba.used,
+            (uint64_t)(fba.blocks - fba.meta_blocks));
+  }
+  return block;
 }
 
 void
@@ -98,6 +113,7 @@ fba_free_blocks(void *block, size_t count)
   if (status != FBA_OK)
     panic("fba_free: %s at %p (%lu blocks)", fba_status_name(status), block,
           (uint64_t)count);
+  exhausted = false;
 }
 
 size_t

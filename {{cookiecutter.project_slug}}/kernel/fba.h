@@ -11,7 +11,8 @@
 // PMM and paging.
 void fba_init(void);
 
-// One block, or NULL when the area or RAM is exhausted.
+// One block, or NULL when the area or RAM is exhausted (the first NULL
+// after a free logs "[fba] out of blocks" or "[fba] out of memory").
 void *fba_alloc_block(void);
 
 // `count` contiguous blocks, or NULL when no run that long is free or RAM

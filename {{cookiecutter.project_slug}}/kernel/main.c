@@ -9,6 +9,7 @@
 #include "bootlog.h"
 #include "console.h"
 #include "cpu_regs.h"
+#include "fault_inject.h"
 #include "fba.h"
 #include "gdt.h"
 #include "idt.h"
@@ -55,7 +56,9 @@ kmain(struct boot_info *info)
           "ticks=%lu\n",
           pmm_ram_bytes() / 1024, pmm_free_bytes() / 1024, acpi_cpu_count(),
           (unsigned)LAYOUT_LAPIC_TIMER_HZ, ticks);
-#ifdef KERNEL_TEST
+#if defined(KERNEL_FAULT)
+  fault_inject_run(KERNEL_FAULT); // make test-image FAULT=name
+#elif defined(KERNEL_TEST)
   kernel_finish(selftest_run_all());
 #else
   kernel_finish(true);

@@ -14,6 +14,7 @@
 #include "layout.h"
 #include "paging.h"
 #include "pmm.h"
+#include "protect.h"
 
 #define VA_SIGN_BIT       (1ULL << 47) // copied into bits 63..48
 #define VA_SIGN_EXTENSION 0xFFFF000000000000ULL
@@ -136,8 +137,19 @@ drop_identity_map(uint64_t *pml4)
     unsigned index = pt_index(LAYOUT_KERNEL_VIRT_BASE + off, 2);
     if (index < pt_index(LAYOUT_KERNEL_VIRT_BASE, 2))
       panic("paging_init: the kernel window crosses a page directory");
-    pd[index] = off | PTE_PRESENT | PTE_WRITABLE | PTE_LARGE;
+    pd[index] = off | PTE_PRESENT | PTE_WRITABLE | PTE_LARGE | protect_nx();
   }
+}
+
+// The boot page table that maps physical [0, 2 MiB) at the kernel base.
+static uint64_t *
+kernel_window_table(uint64_t *pml4)
+{
+  uint64_t *pdpt =
+      boot_table(pml4[pt_index(LAYOUT_KERNEL_VIRT_BASE, 4)] & PTE_ADDR_MASK);
+  uint64_t *pd =
+      boot_table(pdpt[pt_index(LAYOUT_KERNEL_VIRT_BASE, 3)] & PTE_ADDR_MASK);
+  return boot_table(pd[pt_index(LAYOUT_KERNEL_VIRT_BASE, 2)] & PTE_ADDR_MASK);
 }
 
 void
@@ -150,7 +162,9 @@ paging_init(void)
   if (recursive_slot == NO_SLOT)
     panic("paging_init: no free PML4 slot for the recursive mapping");
   pml4[recursive_slot] = pml4_phys | PTE_PRESENT | PTE_WRITABLE;
+  protect_init(); // CR0.WP, and EFER.NXE if the CPU has NX
   drop_identity_map(pml4);
+  protect_kernel_window(kernel_window_table(pml4)); // W^X, stack guard
   kernel_pt =
       (struct pt){pml4_phys, {NULL, recursive_table, alloc_table, invalidate}};
   // Reloading CR3 flushes every non-global translation: the identity map.
@@ -195,7 +209,7 @@ int
 paging_map(uint64_t va, uint64_t phys, uint64_t flags)
 {
   check_kernel_va("paging_map", va);
-  enum pt_status status = pt_map(&kernel_pt, va, phys, flags);
+  enum pt_status status = pt_map(&kernel_pt, va, phys, flags | protect_nx());
   if (status == PT_ERR_NO_MEMORY)
     return -1;
   if (status != PT_OK)
@@ -240,9 +254,14 @@ paging_handle_fault(uint64_t address, uint64_t error_code)
 #if LAYOUT_AUTOMAP_ENABLED
   uint64_t page = address & ~(PT_PAGE_SIZE - 1);
 
-  if ((error_code & PF_PRESENT) || address < LAYOUT_AUTOMAP_BASE ||
-      address - LAYOUT_AUTOMAP_BASE >= LAYOUT_AUTOMAP_SIZE)
+  if (error_code & PF_PRESENT)
+    return false; // a protection fault: never automapped
+  if (address - LAYOUT_AUTOMAP_BASE >= LAYOUT_AUTOMAP_SIZE) {
+    kprintf("[paging] page fault at %p: outside the automap area %p-%p\n",
+            (void *)address, (void *)LAYOUT_AUTOMAP_BASE,
+            (void *)(LAYOUT_AUTOMAP_BASE + LAYOUT_AUTOMAP_SIZE - 1));
     return false;
+  }
   uint64_t phys = pmm_alloc_page();
   if (phys == 0 || paging_map(page, phys, PTE_WRITABLE) != 0) {
     kprintf("[paging] automap: no memory for %p\n", (void *)address);
@@ -253,8 +272,9 @@ paging_handle_fault(uint64_t address, uint64_t error_code)
     words[i] = 0;
   return true;
 #else
-  (void)address;
   (void)error_code;
+  kprintf("[paging] page fault at %p: automap is off (layout.cfg)\n",
+          (void *)address);
   return false;
 #endif
 }

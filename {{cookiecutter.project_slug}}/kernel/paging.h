@@ -11,13 +11,16 @@
 
 // Install the recursive PML4 slot, drop stage2's identity map of low memory
 // and map physical [2 MiB, 4 MiB) after the first 2 MiB of the kernel
-// window. Allocates nothing; call before anything else maps pages.
+// window; turn on NX (when the CPU has it) and write protection, and give
+// the kernel image its rights and the stack its guard page (protect.c).
+// Allocates nothing; call before anything else maps pages.
 void paging_init(void);
 
 // Map the page at kernel virtual va to phys with PTE_* `flags` (present is
-// implied). Missing tables come from the PMM. Returns 0, or -1 when a table
-// could not be allocated. Panics on a user-half or unaligned address, or if
-// va is already mapped (remap is a bug). Does not zero the page.
+// implied; so is PTE_NX when the CPU has NX: these pages hold no code). Missing
+// tables come from the PMM. Returns 0, or -1 when a table could not be
+// allocated. Panics on a user-half or unaligned address, or if va is already
+// mapped (remap is a bug). Does not zero the page.
 int paging_map(uint64_t va, uint64_t phys, uint64_t flags);
 
 // Unmap the page at va and return the physical page it mapped (the caller

@@ -8,6 +8,7 @@
 // pmm_core_init pushes one free range per usable range; from then on the
 // PMM grows its own storage from the pages it manages.
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "e820.h"
@@ -25,12 +26,20 @@
 #define PMM_MAX_RANGES  512
 #define LARGE_PAGE_SIZE 0x200000ULL // span of one page table's entries
 #define KIB             1024
+// The least usable RAM above the first 2 MiB the kernel boots with. The boot
+// itself takes about 64 KiB from it (page tables of the PMM, FBA, ACPI and
+// LAPIC areas, the PMM bitmap and the FBA bitmap blocks); the self-tests of
+// a test build take about 300 KiB more (64 pages at once, a run of FBA
+// blocks). On QEMU's pc machine `-m 3` is the smallest size that boots
+// (896 KiB above 2 MiB); `-m 2` leaves none.
+#define PMM_MIN_RAM (512 * KIB)
 
 static struct mem_range usable[PMM_MAX_RANGES];
 static size_t usable_count;
 static struct pmm *pmm;         // NULL until pmm_init is done
 static uint64_t bootstrap_next; // next unused PMM bootstrap page
 static uint64_t ram_bytes;
+static bool out_of_memory; // reported; cleared by the next free
 
 // Physical areas the layout keeps, excluded from the PMM even where the BIOS
 // says usable (all lie below 2 MiB in a valid layout; listed to be sure).
@@ -99,8 +108,12 @@ sanitise_map(const struct boot_info *info)
   if (lost.ranges)
     kprintf("[e820] %lu ranges (%lu KiB) did not fit and are ignored\n",
             (uint64_t)lost.ranges, lost.bytes / KIB);
-  if (usable_count == 0)
-    panic("pmm_init: no usable RAM above 0x%lx", (uint64_t)PMM_LOW_RESERVED);
+  uint64_t above = mem_ranges_bytes(usable, usable_count);
+  if (above < PMM_MIN_RAM)
+    panic("pmm_init: not enough memory: found %lu KiB of usable RAM above "
+          "0x%lx (%lu KiB in all), the kernel needs at least %lu KiB there",
+          above / KIB, (uint64_t)PMM_LOW_RESERVED, ram_bytes / KIB,
+          (uint64_t)PMM_MIN_RAM / KIB);
 }
 
 // Page tables for the whole bitmap, so backing a bitmap page later never
@@ -150,7 +163,14 @@ pmm_alloc_page(void)
 {
   if (pmm == NULL)
     return early_alloc();
-  return pmm_core_alloc(pmm);
+  uint64_t page = pmm_core_alloc(pmm);
+  if (page == 0 && !out_of_memory) {
+    out_of_memory = true;
+    kprintf("[pmm] out of memory: all %lu KiB handed out, pmm_alloc_page "
+            "returns 0\n",
+            pmm_managed_bytes() / KIB);
+  }
+  return page;
 }
 
 enum pmm_status
@@ -158,7 +178,10 @@ pmm_try_free_page(uint64_t phys)
 {
   if (pmm == NULL)
     panic("pmm_free: 0x%lx freed before pmm_init", phys);
-  return pmm_core_free(pmm, phys);
+  enum pmm_status status = pmm_core_free(pmm, phys);
+  if (status == PMM_OK)
+    out_of_memory = false;
+  return status;
 }
 
 void

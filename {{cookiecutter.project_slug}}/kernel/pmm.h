@@ -11,13 +11,16 @@
 
 // Sanitise the E820 map in info, log it, and build the PMM in the PMM area,
 // bootstrapped from the three PMM bootstrap pages. Needs paging_init first.
+// Panics ("pmm_init: not enough memory: ...") when less usable RAM than
+// PMM_MIN_RAM (pmm.c) lies above the first 2 MiB.
 // Cost grows with the number of E820 ranges, not with the amount of RAM.
 void pmm_init(const struct boot_info *info);
 
-// A free physical page (contents undefined), or 0 when RAM is exhausted.
-// O(1). Before pmm_init has finished, hands out the PMM bootstrap table
-// pages, then pages carved off the top of the highest usable range; those
-// belong to the kernel for good and can never be freed.
+// A free physical page (contents undefined), or 0 when RAM is exhausted
+// (the first 0 after a free logs "[pmm] out of memory"). O(1). Before pmm_init
+// has finished, hands out the PMM bootstrap table pages, then pages carved off
+// the top of the highest usable range; those belong to the kernel for good and
+// can never be freed.
 uint64_t pmm_alloc_page(void);
 
 // Give back a page from pmm_alloc_page. O(1). Panics ("pmm_free: double

@@ -11,6 +11,7 @@
 #include "cpu_regs.h"
 #include "idt.h"
 #include "kprintf.h"
+#include "protect.h"
 #include "shutdown.h"
 #include "trap.h"
 #include "x86.h"
@@ -21,7 +22,8 @@
 bool paging_handle_fault(uint64_t address, uint64_t error_code);
 #endif
 
-#define VECTOR_PAGE_FAULT 14
+#define VECTOR_DOUBLE_FAULT 8
+#define VECTOR_PAGE_FAULT   14
 
 // Page-fault error code bits, SDM vol. 3A, 4.7 "Page-Fault Exceptions".
 #define PF_PRESENT  (1u << 0) // 0: page not present; 1: protection
@@ -131,6 +133,13 @@ trap_fatal(const struct trap_frame *f, uint64_t cr2)
           f->rflags, f->ss, f->rsp);
   if (f->vector == VECTOR_PAGE_FAULT)
     trap_print_page_fault(cr2, f->error_code);
+  if (f->vector == VECTOR_DOUBLE_FAULT)
+    kprintf("  CR2=%016lx (the last page-fault address)\n", cr2);
+  if ((f->vector == VECTOR_PAGE_FAULT || f->vector == VECTOR_DOUBLE_FAULT) &&
+      protect_in_guard_page(cr2))
+    kprintf("[trap] kernel stack overflow: CR2 is in the stack guard page "
+            "%p\n",
+            (void *)protect_guard_page());
   trap_print_registers(f);
   kprintf("[trap] halted\n");
   kernel_finish(false); // a test build ends the emulator with a failure
@@ -141,8 +150,10 @@ trap_dispatch(struct trap_frame *frame)
 {
   uint64_t cr2 = 0;
 
-  // Read CR2 before anything else can fault and overwrite it.
-  if (frame->vector == VECTOR_PAGE_FAULT)
+  // Read CR2 before anything else can fault and overwrite it. A #DF from a
+  // stack overflow follows a page fault in the guard page: keep it too.
+  if (frame->vector == VECTOR_PAGE_FAULT ||
+      frame->vector == VECTOR_DOUBLE_FAULT)
     cr2 = cr2_read();
   if (handlers[frame->vector] && handlers[frame->vector](frame))
     return;

@@ -32,6 +32,15 @@ cpu_pause(void)
   __asm__ volatile("pause");
 }
 
+// Bochs magic breakpoint: `make run-bochs-debug` stops in the Bochs debugger
+// here (magic_break in build/gen/bochsrc); anywhere else it is a harmless
+// xchg. NASM code has the same as BOCHS_BREAK in include/debug.inc.
+static inline void
+bochs_break(void)
+{
+  __asm__ volatile("xchg %bx, %bx");
+}
+
 // Stop this CPU for good: interrupts off, then HLT in a loop (an NMI can
 // still wake HLT, so it loops).
 __attribute__((noreturn)) static inline void

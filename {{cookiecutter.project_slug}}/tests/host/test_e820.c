@@ -237,6 +237,30 @@ test_top_of_address_space(void **state)
   assert_int_equal(out[0].end % PAGE, 0);
 }
 
+// Found by tests/fuzz/fuzz_e820.c: an empty exclusion split the range it
+// lay in, and an inverted one (end below base) made two overlapping ranges,
+// so the PMM would have handed out the pages between end and base twice.
+static void
+test_empty_or_inverted_exclusion_cuts_nothing(void **state)
+{
+  (void)state;
+  struct e820_entry in[] = {
+      entry(4 * MIB, 60 * MIB, E820_TYPE_USABLE),
+  };
+  struct mem_range exclude[] = {
+      {16 * MIB + 0x800, 16 * MIB + 0x800}, // empty, inside a page
+      {32 * MIB, 32 * MIB},                 // empty, on a page boundary
+      {48 * MIB, 40 * MIB},                 // inverted
+  };
+  struct mem_range out[MAX_OUT];
+  for (size_t i = 0; i < 3; i++) {
+    assert_int_equal(e820_sanitise(in, 1, &exclude[i], 1, out, MAX_OUT, NULL),
+                     1);
+    assert_int_equal(out[0].base, 4 * MIB);
+    assert_int_equal(out[0].end, 64 * MIB);
+  }
+}
+
 static void
 test_empty_map(void **state)
 {
@@ -263,6 +287,7 @@ main(void)
       cmocka_unit_test(test_split_when_full_keeps_larger),
       cmocka_unit_test(test_top_of_address_space),
       cmocka_unit_test(test_empty_map),
+      cmocka_unit_test(test_empty_or_inverted_exclusion_cuts_nothing),
   };
   return cmocka_run_group_tests_name("e820", tests, NULL, NULL);
 }
