@@ -32,9 +32,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.mark.slow
-def test_gdb_stops_at_kmain(project):
-    """make debug waits for GDB, and the generated gdbinit breaks in kmain."""
+def gdb_session(project, commands):
+    """Start `make debug`, run GDB in batch mode with the generated gdbinit
+    and these commands; return GDB's output."""
     port = free_port()
     qemu = subprocess.Popen(["make", "-C", project, "debug", "GDB_PORT=%d" % port],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -47,16 +47,52 @@ def test_gdb_stops_at_kmain(project):
                 break
             except OSError:
                 time.sleep(0.1)
-        result = subprocess.run(
-            ["gdb", "-batch", "-x", "build/gdbinit", "-ex", "kbreak kmain",
-             "-ex", "continue", "-ex", "info symbol $pc", "-ex", "kill"],
-            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            universal_newlines=True, timeout=60)
+        command = ["gdb", "-batch", "-x", "build/gdbinit"]
+        for line in commands + ["kill"]:
+            command += ["-ex", line]
+        result = subprocess.run(command, cwd=project, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
     finally:
         os.killpg(qemu.pid, 9)
         qemu.wait()
-    assert "Breakpoint 1, kmain" in result.stdout, result.stdout
-    assert "kmain in section .text" in result.stdout, result.stdout
+    return result.stdout
+
+
+@pytest.mark.slow
+def test_gdb_stops_at_kmain(project):
+    """make debug waits for GDB, and the generated gdbinit breaks in kmain."""
+    out = gdb_session(project, ["kbreak kmain", "continue", "info symbol $pc"])
+    assert "Breakpoint 1, kmain" in out, out
+    assert "kmain in section .text" in out, out
+
+
+@pytest.mark.slow
+def test_gdb_knows_the_loader_labels(project):
+    """The loader's labels are loaded too: a breakpoint on a stage2 label hits there."""
+    out = gdb_session(project, ["lbreak kernel_load", "continue", "p/x $pc == (long)&kernel_load",
+                                "p/x (long)&stage1_start"])
+    assert "Breakpoint 1, 0x" in out, out
+    assert "$1 = 0x1" in out, out
+    assert re.search(r"\$2 = 0x7c[0-9a-f]{2}", out), out
+
+
+@pytest.mark.slow
+def test_bochs_debugger_stops_at_magic_breakpoint(tmp_path):
+    """make run-bochs-debug stops at bochs_break() in the kernel, in the debugger."""
+    path = cookiecutter(TEMPLATE, no_input=True, output_dir=str(tmp_path))
+    main_c = os.path.join(path, "kernel", "main.c")
+    with open(main_c) as f:
+        source = f.read()
+    marker = "  console_init();"
+    assert marker in source
+    with open(main_c, "w") as f:
+        f.write(source.replace(marker, "  bochs_break();\n" + marker, 1))
+    result = subprocess.run(["make", "-C", path, "run-bochs-debug"], input="c\nr\nq\n",
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=120)
+    assert "Magic breakpoint" in result.stdout, result.stdout[-3000:]
+    rip = re.search(r"rip: ([0-9a-f]{8})_([0-9a-f]{8})", result.stdout)
+    assert rip and rip.group(1) == "ffffffff", result.stdout[-3000:]
 
 
 @pytest.mark.slow
