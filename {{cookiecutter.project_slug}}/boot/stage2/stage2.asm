@@ -29,6 +29,7 @@ stage2_start:
         call print_line
 
         call cpu_check                  ; CPUID and long mode, else halt
+        call memory_check               ; RAM up to the kernel's areas, else halt
         rdtsc
         mov [tsc_stage2], eax
         mov [tsc_stage2 + 4], edx
@@ -58,6 +59,7 @@ stage2_start:
 
 %include "print.asm"
 %include "cpu.asm"
+%include "memory_check.asm"
 %include "a20.asm"
 %include "unreal.asm"
 %include "disk.asm"
