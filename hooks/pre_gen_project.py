@@ -1077,7 +1077,7 @@ def render_bochsrc(layout, image, serial_log):
         "# BIOS waits are timed in emulated time, so a modest figure makes them cost",
         "# fewer simulated instructions; the kernel calibrates its timer, so it is",
         "# unaffected. reset_on_triple_fault=0 stops instead of rebooting.",
-        "cpu: count=%d, ips=10000000, reset_on_triple_fault=0" % layout.emulator_cpus,
+        "cpu: count=%d, ips=4000000, reset_on_triple_fault=0" % layout.emulator_cpus,
         "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
         "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
         "# the boot disk",

@@ -631,7 +631,7 @@ def test_make_include():
 def test_bochsrc():
     """The Bochs config names the image, the serial log, the memory and the CPU count."""
     text = L.render_bochsrc(default_layout(emulator_cpus="2"), "build/k.img", "build/serial.log")
-    for line in ("megs: 128", "cpu: count=2, ips=10000000, reset_on_triple_fault=0",
+    for line in ("megs: 128", "cpu: count=2, ips=4000000, reset_on_triple_fault=0",
                  "floppya: 1_44=build/k.img, status=inserted", "boot: floppy",
                  "com1: enabled=1, mode=file, dev=build/serial.log", "display_library: term",
                  "romimage: file=/usr/share/bochs/BIOS-bochs-latest", "panic: action=fatal"):
