@@ -135,3 +135,16 @@ def test_kernel_sources_match_clang_format(project):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             universal_newlines=True)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.slow
+def test_memory_benchmark_runs(project):
+    """The project's memory benchmark script runs and prints its figures (it
+    measures; this only checks it still works)."""
+    result = subprocess.run(["python3", "tools/bench_mm.py", "--runs", "1", "--memory", "128"],
+                            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert re.search(r"pmm alloc\+free .*: [\d.]+ ns/op", result.stdout), result.stdout
+    assert re.search(r"fba alloc\+free .*: [\d.]+ ns/op", result.stdout), result.stdout
+    assert re.search(r"128 MiB: [\d.]+ s", result.stdout), result.stdout

@@ -39,9 +39,10 @@ def boot_once(image, memory, machine, timeout):
         log = os.path.join(tmp, "serial.log")
         args = types.SimpleNamespace(
             qemu="qemu-system-x86_64", machine=machine, memory=memory, cpus=1,
-            cpu="qemu64", image=image, extra=[])
+            cpu="qemu64", image=image, extra=[], blkdebug=None)
         outcome, _, seconds, stderr = boot.run(
-            boot.qemu_command(args, log), log, timeout, READY, 0)
+            boot.qemu_command(args, log, os.path.join(tmp, "qemu-debug.log")),
+            log, timeout, READY, 0)
         text = boot.read_log(log)
     if READY not in text:
         sys.exit("bench: no ready line at %s MiB (%s) %s" % (memory, outcome, stderr))
