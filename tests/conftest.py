@@ -113,3 +113,60 @@ def template():
 def python():
     """A Python interpreter for running hooks and tools as the generated project would."""
     return "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+
+
+# ---------------------------------------------------------------- build and boot
+# Shared by the slow tests: they judge the template by what a baked project
+# builds and how its kernel boots.
+
+BOOT_TIMEOUT = 120
+
+
+def bake(output_dir, config_file=None, **extra_context):
+    """Generate a project with cookiecutter's API; return its directory."""
+    from cookiecutter.main import cookiecutter
+    return cookiecutter(ROOT, no_input=True, output_dir=str(output_dir),
+                        config_file=config_file, extra_context=extra_context or None)
+
+
+def make(project, *arguments, check=True):
+    """Run make in a project; with check, fail the test with its output."""
+    command = ["make", "-C", str(project)] + list(arguments)
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=600)
+    if check:
+        assert result.returncode == 0, "%s failed:\n%s" % (" ".join(command), result.stdout[-4000:])
+    return result
+
+
+def boot(project, emulator="qemu", image="build/test/floppy.img", memory=128, cpus=1,
+         machine="pc", expect=None, halts=False, options=(), extra=()):
+    """Boot an image with the project's tools/boot.py; return (passed, output).
+
+    The output is the serial log followed by boot.py's verdict line. expect
+    and halts are boot.py's --expect/--halts; options are more boot.py
+    options; extra are QEMU arguments."""
+    command = ["python3", "tools/boot.py", emulator, "--image", image,
+               "--memory", str(memory), "--timeout", str(BOOT_TIMEOUT)]
+    if emulator == "qemu":
+        command += ["--cpus", str(cpus), "--machine", machine]
+    else:
+        command += ["--bochsrc", "build/test/gen/bochsrc"]
+    if expect:
+        command += ["--expect", expect]
+    if halts:
+        command.append("--halts")
+    command += list(options)
+    if extra:
+        command += ["--"] + list(extra)
+    result = subprocess.run(command, cwd=str(project), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True,
+                            timeout=BOOT_TIMEOUT + 60)
+    return result.returncode == 0, result.stdout
+
+
+def ready_values(log):
+    """The key=value pairs of the kernel's single 'ready:' line."""
+    lines = [line for line in log.splitlines() if line.startswith("ready:")]
+    assert len(lines) == 1, "expected exactly one 'ready:' line in:\n" + log[-3000:]
+    return dict(pair.split("=", 1) for pair in lines[0].split()[1:])

@@ -8,55 +8,14 @@ wall-clock limit so that a hang fails instead of hanging the suite.
 import glob
 import os
 import re
-import subprocess
 
 import pytest
-from cookiecutter.main import cookiecutter
 
-TEMPLATE = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-EXAMPLES = sorted(glob.glob(os.path.join(TEMPLATE, "examples", "*.yaml")))
-BOOT_TIMEOUT = 120
+from conftest import ROOT, bake, boot, make, ready_values
+
+EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))
 
 pytestmark = pytest.mark.slow
-
-
-def bake(output_dir, config_file=None, **extra_context):
-    """Generate a project; return its directory."""
-    return cookiecutter(TEMPLATE, no_input=True, output_dir=str(output_dir),
-                        config_file=config_file, extra_context=extra_context or None)
-
-
-def make(project, *targets, check=True, **variables):
-    command = ["make", "-C", str(project)] + list(targets)
-    command += ["%s=%s" % item for item in variables.items()]
-    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            universal_newlines=True, timeout=600)
-    if check:
-        assert result.returncode == 0, "%s failed:\n%s" % (" ".join(command), result.stdout[-4000:])
-    return result
-
-
-def ready_values(log):
-    """The key=value pairs of the kernel's single 'ready:' line."""
-    lines = [line for line in log.splitlines() if line.startswith("ready:")]
-    assert len(lines) == 1, "expected exactly one 'ready:' line in:\n" + log[-3000:]
-    return dict(pair.split("=", 1) for pair in lines[0].split()[1:])
-
-
-def boot(project, emulator, memory=128, cpus=1, machine="pc", extra=()):
-    """Boot the project's test image; return (passed, serial log + verdict)."""
-    command = ["python3", "tools/boot.py", emulator, "--image", "build/test/floppy.img",
-               "--memory", str(memory), "--timeout", str(BOOT_TIMEOUT)]
-    if emulator == "qemu":
-        command += ["--cpus", str(cpus), "--machine", machine]
-    else:
-        command += ["--bochsrc", "build/test/gen/bochsrc"]
-    if extra:
-        command += ["--"] + list(extra)
-    result = subprocess.run(command, cwd=str(project), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True,
-                            timeout=BOOT_TIMEOUT + 30)
-    return result.returncode == 0, result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +45,7 @@ def test_size_report_lists_every_part(default_project):
 def test_default_boots_in_qemu(default_project):
     """It boots to the ready line in QEMU and the kernel ends QEMU with a pass."""
     project, _ = default_project
-    passed, log = boot(project, "qemu")
+    passed, log = boot(project)
     assert passed, log
     assert "stage2: entering long mode" in log
     assert re.search(r"^\[e820\]\s+0x[0-9a-f]{16}-0x[0-9a-f]{16} usable", log, re.M), log
@@ -110,7 +69,7 @@ def test_make_test_target_passes(default_project):
 def test_memory_total_matches_the_machine(default_project, memory_mib):
     """mem_total_kib counts the emulator's RAM, less what the BIOS keeps."""
     project, _ = default_project
-    passed, log = boot(project, "qemu", memory=memory_mib)
+    passed, log = boot(project, memory=memory_mib)
     assert passed, log
     total_kib = int(ready_values(log)["mem_total_kib"])
     given_kib = memory_mib * 1024

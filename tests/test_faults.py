@@ -10,9 +10,9 @@ import shutil
 import subprocess
 
 import pytest
-from cookiecutter.main import cookiecutter
 
-TEMPLATE = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+from conftest import bake, boot, make
+
 MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
 
 pytestmark = pytest.mark.slow
@@ -21,9 +21,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """A default project with its test image built."""
-    path = cookiecutter(TEMPLATE, no_input=True, output_dir=str(tmp_path_factory.mktemp("faults")))
-    subprocess.run(["make", "-C", path, "test-image"], check=True,
-                   stdout=subprocess.DEVNULL, timeout=600)
+    path = bake(tmp_path_factory.mktemp("faults"))
+    make(path, "test-image")
     return path
 
 
@@ -41,16 +40,12 @@ def image_copy(project, tmp_path, remove=(), add=()):
     return image
 
 
-def boots_to_halt(project, image, message, emulator="qemu", extra=()):
-    command = ["python3", "tools/boot.py", emulator, "--image", image,
-               "--expect", message, "--halts", "--timeout", "60"]
-    if emulator == "bochs":
-        command += ["--bochsrc", "build/test/gen/bochsrc"]
-    command += list(extra)
-    result = subprocess.run(command, cwd=project, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
-    assert result.returncode == 0, result.stdout
-    return result.stdout
+def boots_to_halt(project, image, message, emulator="qemu", options=()):
+    """The message appears once and the machine then stays halted."""
+    passed, log = boot(project, emulator, image=image, expect=message, halts=True,
+                       options=options)
+    assert passed, log
+    return log
 
 
 @pytest.mark.parametrize("emulator", ["qemu", "bochs"])
@@ -85,7 +80,7 @@ def test_cpu_without_long_mode(project):
     """Stage2 refuses a 32-bit CPU with a message instead of crashing."""
     image = os.path.join(project, "build", "test", "floppy.img")
     boots_to_halt(project, image, "stage2: this CPU does not support long mode",
-                  extra=["--cpu", "qemu32"])
+                  options=["--cpu", "qemu32"])
 
 
 @pytest.mark.parametrize("ballast, message", [
@@ -97,11 +92,10 @@ def test_cpu_without_long_mode(project):
 def test_build_refuses_a_kernel_that_outgrows_its_area(tmp_path, ballast, message):
     """The link fails, naming the area, instead of producing an image that
     would overwrite memory at boot."""
-    path = cookiecutter(TEMPLATE, no_input=True, output_dir=str(tmp_path))
+    path = bake(tmp_path)
     with open(os.path.join(path, "kernel", "main.c"), "a") as f:
         f.write("\n" + ballast + "\n")
-    result = subprocess.run(["make", "-C", path], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=600)
+    result = make(path, check=False)
     assert result.returncode != 0
     assert message in result.stdout, result.stdout[-3000:]
     assert not os.path.exists(os.path.join(path, "build", "floppy.img"))
@@ -116,11 +110,9 @@ def test_triple_fault_is_reported_as_such(project, tmp_path):
                    cwd=project, check=True)
     image = image_copy(project, tmp_path, remove=["KERNEL.BIN"],
                        add=[("KERNEL.BIN", kernel.read_bytes())])
-    result = subprocess.run(["python3", "tools/boot.py", "qemu", "--image", image, "--timeout", "60"],
-                            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            universal_newlines=True, timeout=120)
-    assert result.returncode == 1
-    assert "triple-faulted" in result.stdout, result.stdout
+    passed, log = boot(project, image=image)
+    assert not passed
+    assert "triple-faulted" in log.splitlines()[-1], log
 
 
 def kernel_sectors(image):
@@ -141,7 +133,7 @@ def test_unreported_read_error_is_caught_by_the_checksum(project, tmp_path, offs
     conf.write_text('[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "%d"\n'
                     % (kernel_sectors(image) + offset))
     boots_to_halt(project, image, "stage2: KERNEL.BIN is corrupt: checksum",
-                  extra=["--blkdebug", str(conf)])
+                  options=["--blkdebug", str(conf)])
 
 
 def test_kernel_without_trailer_is_refused(project, tmp_path):
@@ -154,8 +146,7 @@ def test_kernel_without_trailer_is_refused(project, tmp_path):
 def test_disk_read_error_after_retries(project, emulator):
     """A loader built to read from a drive that does not exist gets real BIOS
     errors, retries, then says so and halts."""
-    subprocess.run(["make", "-C", project, "BUILD=build/test-loader", "KERNEL_TEST=1",
-                    "LOADER_FAULT=DISK_ERROR", "build/test-loader/floppy.img"], check=True,
-                   stdout=subprocess.DEVNULL, timeout=600)
+    make(project, "BUILD=build/test-loader", "KERNEL_TEST=1", "LOADER_FAULT=DISK_ERROR",
+         "build/test-loader/floppy.img")
     image = os.path.join(project, "build", "test-loader", "floppy.img")
     boots_to_halt(project, image, "stage2: disk read error", emulator)

@@ -12,17 +12,16 @@ back and end with PASS. tools/boot.py runs QEMU with -no-reboot and
 boot the normal test image with the least RAM that works and with less than
 the kernel's documented minimum.
 """
-import os
 import subprocess
 
 import pytest
-from cookiecutter.main import cookiecutter
 
-TEMPLATE = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+from conftest import bake
+from conftest import boot as boot_image
+
 FAULTS = ["divide", "page_fault", "write_text", "exec_data", "stack_overflow",
           "pmm_exhaust", "fba_exhaust", "automap"]
 MEMORY = 16          # MiB: small, so the exhaustion cases are quick
-BOOT_TIMEOUT = 60
 TRAP_FIELDS = ["RIP=0008:", "RFLAGS=", "RSP=0010:", "RAX=", "R15=", "CR3=", "[trap] halted"]
 
 pytestmark = pytest.mark.slow
@@ -47,7 +46,7 @@ def project(tmp_path_factory):
     test image and every fault image built. The normal build goes first: it
     writes build/gen, which every other make reads; the rest run in parallel,
     each in a build directory of its own."""
-    path = cookiecutter(TEMPLATE, no_input=True, output_dir=str(tmp_path_factory.mktemp("kfaults")))
+    path = bake(tmp_path_factory.mktemp("kfaults"))
     finish(subprocess.Popen(["make", "-C", path, "-j4"], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, universal_newlines=True))
     builds = [start_build(path)] + [start_build(path, fault) for fault in FAULTS]
@@ -59,25 +58,15 @@ def project(tmp_path_factory):
 @pytest.fixture(scope="module")
 def no_automap_project(tmp_path_factory):
     """A project with the automap debug area switched off."""
-    path = cookiecutter(TEMPLATE, no_input=True, output_dir=str(tmp_path_factory.mktemp("noauto")),
-                        extra_context={"automap_enabled": "n"})
+    path = bake(tmp_path_factory.mktemp("noauto"), automap_enabled="n")
     finish(start_build(path, "automap"))
     return path
 
 
 def boot(project, image, memory=MEMORY, expect=None, halts=False, extra=()):
-    """Run tools/boot.py; return (passed, serial log + verdict line)."""
-    command = ["python3", "tools/boot.py", "qemu", "--image", image, "--memory", str(memory),
-               "--timeout", str(BOOT_TIMEOUT)]
-    if expect:
-        command += ["--expect", expect]
-    if halts:
-        command.append("--halts")
-    if extra:
-        command += ["--"] + list(extra)
-    result = subprocess.run(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            universal_newlines=True, timeout=BOOT_TIMEOUT + 30)
-    return result.returncode == 0, result.stdout
+    """Boot an image in QEMU with little memory; (passed, serial log + verdict)."""
+    return boot_image(project, image=image, memory=memory, expect=expect, halts=halts,
+                      extra=extra)
 
 
 def fault_image(fault):

@@ -7,15 +7,11 @@ its test image and boots it in QEMU to the ready line with the self-tests
 passing. The draw is derandomized so CI sees the same sample every run;
 change the seed below to explore others.
 """
-import os
-import subprocess
-
 import pytest
-from cookiecutter.main import cookiecutter
 from hypothesis import HealthCheck, assume, given, settings, seed
 from hypothesis import strategies as st
 
-from conftest import LAYOUT, ROOT, context_with
+from conftest import LAYOUT, bake, boot, context_with, make
 
 L = LAYOUT
 K = 1024
@@ -102,15 +98,11 @@ def accepted_layouts(draw):
 @given(accepted_layouts())
 def test_accepted_layout_builds_and_boots(tmp_path_factory, values):
     """A layout validate() accepts builds without warnings and boots to ready in QEMU."""
-    out = tmp_path_factory.mktemp("layout")
     context = {k: v for k, v in values.items() if k in L.CFG_KEYS and k != "project_slug"}
-    project = cookiecutter(ROOT, no_input=True, output_dir=str(out), extra_context=context)
-    build = subprocess.run(["make", "-C", project, "-j2", "test-image"], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, universal_newlines=True, timeout=600)
+    project = bake(tmp_path_factory.mktemp("layout"), **context)
     layout_text = "\n".join("%s = %s" % item for item in sorted(context.items()))
+    build = make(project, "-j2", "test-image", check=False)
     assert build.returncode == 0, layout_text + "\n" + build.stdout[-4000:]
     assert "warning" not in build.stdout.lower(), build.stdout
-    boot = subprocess.run(["python3", "tools/boot.py", "qemu", "--image", "build/test/floppy.img",
-                           "--timeout", "120"], cwd=project, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=180)
-    assert boot.returncode == 0, layout_text + "\n" + boot.stdout[-5000:]
+    passed, log = boot(project)
+    assert passed, layout_text + "\n" + log[-5000:]

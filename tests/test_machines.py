@@ -3,13 +3,10 @@
 Each case boots the test build and checks that the figures on the kernel's
 ready line match the machine it was given, and that the self-tests pass.
 """
-import os
-import subprocess
-
 import pytest
-from cookiecutter.main import cookiecutter
 
-TEMPLATE = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+from conftest import bake, boot, make, ready_values
+
 TIMER_HZ = 100            # the default lapic_timer_hz
 TICK_WINDOW_S = 0.1       # the kernel counts ticks over 100 ms (PIT-timed)
 
@@ -18,26 +15,16 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    path = cookiecutter(TEMPLATE, no_input=True, output_dir=str(tmp_path_factory.mktemp("machines")))
-    subprocess.run(["make", "-C", path, "test-image"], check=True,
-                   stdout=subprocess.DEVNULL, timeout=600)
+    path = bake(tmp_path_factory.mktemp("machines"))
+    make(path, "test-image")
     return path
 
 
-def boot(project, emulator="qemu", memory="128", cpus=1, machine="pc", extra=()):
-    command = ["python3", "tools/boot.py", emulator, "--image", "build/test/floppy.img",
-               "--memory", str(memory), "--timeout", "120"]
-    if emulator == "qemu":
-        command += ["--cpus", str(cpus), "--machine", machine]
-    else:
-        command += ["--bochsrc", "build/test/gen/bochsrc"]
-    command += ["--"] + list(extra) if extra else []
-    result = subprocess.run(command, cwd=project, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=180)
-    assert result.returncode == 0, result.stdout[-5000:]
-    ready = [line for line in result.stdout.splitlines() if line.startswith("ready:")]
-    assert len(ready) == 1, result.stdout[-5000:]
-    return dict(pair.split("=", 1) for pair in ready[0].split()[1:]), result.stdout
+def booted(project, **machine):
+    """Boot the test image on this machine; (ready values, log)."""
+    passed, log = boot(project, **machine)
+    assert passed, log[-5000:]
+    return ready_values(log), log
 
 
 def assert_ticks_match_rate(values):
@@ -50,7 +37,7 @@ def assert_ticks_match_rate(values):
 @pytest.mark.parametrize("cpus", [1, 2, 4, 8])
 def test_cpu_count_matches_smp(project, cpus):
     """cpus= on the ready line is the number of CPUs QEMU was given."""
-    values, _ = boot(project, cpus=cpus)
+    values, _ = booted(project, cpus=cpus)
     assert int(values["cpus"]) == cpus
 
 
@@ -58,7 +45,7 @@ def test_cpu_count_matches_smp(project, cpus):
 @pytest.mark.parametrize("memory_mib", [32, 128, 1024, 4096, 8192, 16384])
 def test_memory_and_chipset(project, machine, memory_mib):
     """Both chipsets boot with 32 MiB to 16 GiB, reporting the memory they have."""
-    values, _ = boot(project, memory=memory_mib, machine=machine)
+    values, _ = booted(project, memory=memory_mib, machine=machine)
     total_kib = int(values["mem_total_kib"])
     assert memory_mib * 1024 - 4096 <= total_kib <= memory_mib * 1024, values
     assert_ticks_match_rate(values)
@@ -66,14 +53,14 @@ def test_memory_and_chipset(project, machine, memory_mib):
 
 def test_timer_runs_at_the_configured_rate(project):
     """The LAPIC timer ticks at lapic_timer_hz, calibrated against the PIT."""
-    values, log = boot(project)
+    values, log = booted(project)
     assert_ticks_match_rate(values)
     assert "[lapic] bus frequency" in log
 
 
 def test_machine_without_acpi(project):
     """Without ACPI the kernel says so and carries on with the MSR's LAPIC address."""
-    values, log = boot(project, extra=["-no-acpi"])
+    values, log = booted(project, extra=["-no-acpi"])
     assert "[acpi] no ACPI" in log
     assert "IA32_APIC_BASE" in log
     assert int(values["cpus"]) == 1
@@ -82,7 +69,7 @@ def test_machine_without_acpi(project):
 
 def test_bochs_finds_acpi_and_runs_the_timer(project):
     """Bochs has ACPI tables with a MADT, and the timer ticks there too."""
-    values, log = boot(project, emulator="bochs")
+    values, log = booted(project, emulator="bochs")
     assert "[acpi] MADT" in log
     assert int(values["cpus"]) == 1
     assert_ticks_match_rate(values)

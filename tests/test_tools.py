@@ -8,16 +8,15 @@ import time
 
 import pytest
 import yaml
-from cookiecutter.main import cookiecutter
 
-TEMPLATE = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+from conftest import bake, make
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """A default project, built."""
-    path = cookiecutter(TEMPLATE, no_input=True, output_dir=str(tmp_path_factory.mktemp("tools")))
-    subprocess.run(["make", "-C", path], check=True, stdout=subprocess.DEVNULL, timeout=600)
+    path = bake(tmp_path_factory.mktemp("tools"))
+    make(path)
     return path
 
 
@@ -79,7 +78,7 @@ def test_gdb_knows_the_loader_labels(project):
 @pytest.mark.slow
 def test_bochs_debugger_stops_at_magic_breakpoint(tmp_path):
     """make run-bochs-debug stops at bochs_break() in the kernel, in the debugger."""
-    path = cookiecutter(TEMPLATE, no_input=True, output_dir=str(tmp_path))
+    path = bake(tmp_path)
     main_c = os.path.join(path, "kernel", "main.c")
     with open(main_c) as f:
         source = f.read()
