@@ -143,10 +143,19 @@ def test_kernel_without_trailer_is_refused(project, tmp_path):
 
 
 @pytest.mark.parametrize("emulator", ["qemu", "bochs"])
-def test_disk_read_error_after_retries(project, emulator):
-    """A loader built to read from a drive that does not exist gets real BIOS
-    errors, retries, then says so and halts."""
-    make(project, "BUILD=build/test-loader", "KERNEL_TEST=1", "LOADER_FAULT=DISK_ERROR",
-         "build/test-loader/floppy.img")
-    image = os.path.join(project, "build", "test-loader", "floppy.img")
-    boots_to_halt(project, image, "stage2: disk read error", emulator)
+@pytest.mark.parametrize("fault, message", [
+    # Reads from a drive that does not exist: real BIOS errors, retried.
+    ("DISK_ERROR", "stage2: disk read error"),
+    # The machines at hand all have CPUID and a working A20 gate, so these
+    # builds make the checks fail to show the message and the halt.
+    ("NO_CPUID", "stage2: this CPU has no CPUID instruction"),
+    ("A20", "stage2: A20 could not be enabled"),
+    # Asks with a wrong signature, so the BIOS itself refuses the call.
+    ("NO_E820", "stage2: the BIOS gave no E820 memory map"),
+])
+def test_loader_failure_paths(project, emulator, fault, message):
+    """Each loader failure says what went wrong, once, and halts."""
+    build = "build/test-loader-" + fault
+    make(project, "BUILD=" + build, "KERNEL_TEST=1", "LOADER_FAULT=" + fault,
+         build + "/floppy.img")
+    boots_to_halt(project, os.path.join(project, build, "floppy.img"), message, emulator)

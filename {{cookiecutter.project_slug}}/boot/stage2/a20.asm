@@ -43,6 +43,10 @@ a20_enable:
 
 ; a20_check: CF clear if A20 is on. Writes two test bytes and restores them.
 a20_check:
+%ifdef INJECT_A20
+        stc                             ; fault-injection builds: never "on"
+        ret
+%endif
         push ds
         push es
         push ax

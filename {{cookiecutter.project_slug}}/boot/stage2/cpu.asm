@@ -9,6 +9,9 @@
 %define CPUID_EXT_EDX_LM        (1 << 29)
 
 cpu_check:
+%ifdef INJECT_NO_CPUID
+        jmp .no_cpuid                   ; fault-injection builds only
+%endif
         pushfd
         pop eax
         mov ecx, eax

@@ -20,6 +20,9 @@ e820_collect:
         mov dword [di + E820_OFF_ATTRIBUTES], E820_ATTR_VALID ; for 20-byte replies
         mov eax, E820_FUNCTION
         mov edx, E820_SMAP
+%ifdef INJECT_NO_E820
+        not edx                         ; fault-injection builds: the BIOS refuses
+%endif
         mov ecx, E820_ENTRY_SIZE
         int 0x15
         jc .carry
