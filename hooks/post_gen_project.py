@@ -65,7 +65,7 @@ def main():
     drop_unused(layout.raw)
     os.makedirs("docs", exist_ok=True)
     with open(os.path.join("docs", "MemoryMap.md"), "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(layout_module.render_memory_map(layout))
+        handle.write(load_project_tool("layout_gen").render_memory_map(layout))
     with open(os.path.join("docs", "memory-map.svg"), "w", encoding="utf-8", newline="\n") as handle:
         handle.write(load_project_tool("memory_svg").render_svg(layout))
     print(NEXT_STEPS.format(name=layout.project_name, path=os.getcwd()))

@@ -18,6 +18,7 @@ import yaml
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEMPLATE_DIR = os.path.join(ROOT, "{{cookiecutter.project_slug}}")
 LAYOUT_PY = os.path.join(TEMPLATE_DIR, "tools", "layout.py")
+LAYOUT_GEN_PY = os.path.join(TEMPLATE_DIR, "tools", "layout_gen.py")
 PRE_GEN_HOOK = os.path.join(ROOT, "hooks", "pre_gen_project.py")
 POST_GEN_HOOK = os.path.join(ROOT, "hooks", "post_gen_project.py")
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))
@@ -34,6 +35,7 @@ def load_module(name, path):
 
 
 LAYOUT = load_module("template_layout", LAYOUT_PY)
+LAYOUT_GEN = load_module("template_layout_gen", LAYOUT_GEN_PY)
 
 
 def example_id(path):

@@ -186,7 +186,9 @@ def test_cli_key_value_bake(tmp_path):
 def test_post_gen_rejects_edited_layout(tmp_path, python):
     """The post-generation hook re-checks layout.cfg with the project's own tools/layout.py."""
     (tmp_path / "tools").mkdir()
-    (tmp_path / "tools" / "layout.py").write_text(open(LAYOUT_PY, encoding="utf-8").read(), encoding="utf-8")
+    for name in ("layout.py", "layout_gen.py", "memory_svg.py"):
+        source = os.path.join(os.path.dirname(LAYOUT_PY), name)
+        (tmp_path / "tools" / name).write_text(open(source, encoding="utf-8").read(), encoding="utf-8")
     values = {k: L.DEFAULTS[k] for k in L.CFG_KEYS}
     values["kernel_stack_size"] = "4K"
     (tmp_path / "layout.cfg").write_text("".join("%s = %s\n" % kv for kv in values.items()), encoding="utf-8")

@@ -10,9 +10,10 @@ import subprocess
 
 import pytest
 
-from conftest import LAYOUT, LAYOUT_PY, context_with
+from conftest import LAYOUT, LAYOUT_GEN, LAYOUT_GEN_PY, LAYOUT_PY, context_with
 
 L = LAYOUT
+G = LAYOUT_GEN
 
 
 def violations(**overrides):
@@ -519,8 +520,8 @@ def test_layout_cfg_rejects_template_only_keys(tmp_path):
     assert [(v.rule, v.param) for v in errors] == [("key-unknown", "license")]
 
 
-def run_tool(python, *args, cwd=None):
-    return subprocess.run([python, LAYOUT_PY] + list(args), cwd=cwd, stdout=subprocess.PIPE,
+def run_tool(python, *args, cwd=None, tool=LAYOUT_GEN_PY):
+    return subprocess.run([python, tool] + list(args), cwd=cwd, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, universal_newlines=True)
 
 
@@ -537,7 +538,7 @@ def test_cli_writes_outputs(tmp_path, python):
     for rel in ("gen/layout.h", "gen/layout.inc", "gen/layout.ld", "gen/layout.mk", "gen/bochsrc",
                 "docs/MemoryMap.md"):
         text = (tmp_path / rel).read_text(encoding="utf-8")
-        assert "generated from layout.cfg by tools/layout.py - do not edit" in text.splitlines()[0]
+        assert "generated from layout.cfg by tools/layout_gen.py - do not edit" in text.splitlines()[0]
 
 
 def test_cli_errors_write_nothing(tmp_path, python):
@@ -600,9 +601,9 @@ def defined(text, pattern):
 def test_same_names_and_values_in_c_nasm_ld():
     """The C header, NASM include and linker include define the same names with the same values."""
     layout = default_layout()
-    c = defined(L.render_c_header(layout), r"^#define (LAYOUT_\w+)\s+(0x[0-9A-F]+)ULL")
-    nasm = defined(L.render_nasm(layout), r"^%define (LAYOUT_\w+)\s+(0x[0-9A-F]+)")
-    ld = defined(L.render_ld(layout), r"^(LAYOUT_\w+)\s+= (0x[0-9A-F]+);")
+    c = defined(G.render_c_header(layout), r"^#define (LAYOUT_\w+)\s+(0x[0-9A-F]+)ULL")
+    nasm = defined(G.render_nasm(layout), r"^%define (LAYOUT_\w+)\s+(0x[0-9A-F]+)")
+    ld = defined(G.render_ld(layout), r"^(LAYOUT_\w+)\s+= (0x[0-9A-F]+);")
     assert c == nasm == ld
     assert set(NAMES) <= set(c)
     assert c["LAYOUT_STAGE2_END"] == "0x10000" and c["LAYOUT_AUTOMAP_ENABLED"] == "0x1"
@@ -611,26 +612,26 @@ def test_same_names_and_values_in_c_nasm_ld():
 
 def test_c_header_project_name_and_guard():
     """The C header has an include guard and the project name as a string."""
-    text = L.render_c_header(default_layout(project_name="Bob's OS #1"))
+    text = G.render_c_header(default_layout(project_name="Bob's OS #1"))
     assert "#ifndef LAYOUT_GENERATED_H" in text and '#define LAYOUT_PROJECT_NAME "Bob\'s OS #1"' in text
-    assert "PROJECT_NAME" not in L.render_ld(default_layout())
+    assert "PROJECT_NAME" not in G.render_ld(default_layout())
 
 
 def test_automap_disabled_is_zero():
     """LAYOUT_AUTOMAP_ENABLED is 0 when automap is off."""
-    assert re.search(r"LAYOUT_AUTOMAP_ENABLED\s+0x0 ", L.render_nasm(default_layout(automap_enabled="N")))
+    assert re.search(r"LAYOUT_AUTOMAP_ENABLED\s+0x0 ", G.render_nasm(default_layout(automap_enabled="N")))
 
 
 def test_make_include():
     """The make include gives memory in MiB and CPUs in decimal, and the slug."""
-    text = L.render_make(default_layout(emulator_memory="8G", emulator_cpus="4"))
+    text = G.render_make(default_layout(emulator_memory="8G", emulator_cpus="4"))
     assert "LAYOUT_EMULATOR_MEMORY_MIB := 8192\n" in text and "LAYOUT_EMULATOR_CPUS := 4\n" in text
     assert "LAYOUT_PROJECT_SLUG := my_kernel\n" in text
 
 
 def test_bochsrc():
     """The Bochs config names the image, the serial log, the memory and the CPU count."""
-    text = L.render_bochsrc(default_layout(emulator_cpus="2"), "build/k.img", "build/serial.log")
+    text = G.render_bochsrc(default_layout(emulator_cpus="2"), "build/k.img", "build/serial.log")
     for line in ("megs: 128", "cpu: count=2, ips=4000000, reset_on_triple_fault=0",
                  "floppya: 1_44=build/k.img, status=inserted", "boot: floppy",
                  "com1: enabled=1, mode=file, dev=build/serial.log", "display_library: term",
@@ -640,13 +641,13 @@ def test_bochsrc():
 
 def test_memory_map_document():
     """docs/MemoryMap.md shows the regions, the FBA arithmetic and every rule, from the actual values."""
-    text = L.render_memory_map(default_layout(fba_size="64M", project_name="Doc Test"))
+    text = G.render_memory_map(default_layout(fba_size="64M", project_name="Doc Test"))
     assert "# Memory map of Doc Test" in text
     assert "blocks of 4 KiB: 16384" in text and "blocks left for allocation: 16383" in text
     assert "`0x000000000009C000` | `0x000000000009CFFF` | initial PML4" in text
     for rule in L.RULES:
         assert "`%s`" % rule.id in text
-    assert "automap area is disabled" in L.render_memory_map(default_layout(automap_enabled="n"))
+    assert "automap area is disabled" in G.render_memory_map(default_layout(automap_enabled="n"))
 
 
 def test_layout_py_has_no_jinja_markers():
@@ -654,3 +655,15 @@ def test_layout_py_has_no_jinja_markers():
     text = open(LAYOUT_PY, encoding="utf-8").read()
     for marker in ("{{", "{%", "{#", "'''"):
         assert marker not in text
+
+
+def test_rules_cli_checks_without_writing(tmp_path, python):
+    """tools/layout.py on its own only checks: exit 0 for a valid file, 1 with
+    the same messages for a broken one, and it writes nothing either way."""
+    write_cfg(tmp_path / "layout.cfg", cfg_values())
+    assert run_tool(python, "layout.cfg", cwd=str(tmp_path), tool=LAYOUT_PY).returncode == 0
+    write_cfg(tmp_path / "layout.cfg", cfg_values(fba_size="4K"))
+    result = run_tool(python, "layout.cfg", cwd=str(tmp_path), tool=LAYOUT_PY)
+    assert result.returncode == 1
+    assert "layout.cfg: error: [fba-min]" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(os.listdir(str(tmp_path))) == ["layout.cfg"]

@@ -11,7 +11,7 @@ import os
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import LAYOUT, ROOT, context_with, leftover_jinja, project_dir
+from conftest import LAYOUT, LAYOUT_GEN, ROOT, context_with, leftover_jinja, project_dir
 
 L = LAYOUT
 ADDRESS_PARAMS = [p.name for p in L.PARAM_TABLE if p.kind == "address"]
@@ -218,11 +218,11 @@ def test_random_layouts(values):
         return
     phys_oracle(layout)
     virt_oracle(layout)
-    header = L.render_c_header(layout)
+    header = LAYOUT_GEN.render_c_header(layout)
     assert "LAYOUT_FBA_BITMAP_BLOCKS" in header
-    for text in (L.render_nasm(layout), L.render_ld(layout), L.render_make(layout),
-                 L.render_bochsrc(layout, "k.img", "serial.log"), L.render_memory_map(layout)):
-        assert L.BANNER in text.splitlines()[0]
+    for text in (LAYOUT_GEN.render_nasm(layout), LAYOUT_GEN.render_ld(layout), LAYOUT_GEN.render_make(layout),
+                 LAYOUT_GEN.render_bochsrc(layout, "k.img", "serial.log"), LAYOUT_GEN.render_memory_map(layout)):
+        assert LAYOUT_GEN.BANNER in text.splitlines()[0]
 
 
 @given(layouts())

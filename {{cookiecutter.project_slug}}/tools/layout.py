@@ -1,27 +1,23 @@
 #!/usr/bin/env python3
-"""The memory layout of this kernel: the one implementation of layout.cfg.
+"""The memory layout of this kernel: the rules of layout.cfg, in one place.
 
 Owns: strict parsing of every layout parameter, the tables of regions and
-rules, checking every rule (all violations at once, each naming the
-parameter, its value, the rule and, for overlaps, the other region), and
-generating the derived files: C header, NASM include, linker-script include,
-make include, Bochs config and docs/MemoryMap.md.
+rules, and checking every rule (all violations at once, each naming the
+parameter, its value, the rule and, for overlaps, the other region).
 
-Leaves to others: the boot loader, kernel and Makefile only read what this
-generates; the linker script asserts that the binaries fit their areas.
+Leaves to others: tools/layout_gen.py turns a valid layout into the C
+header, NASM include, linker-script and make includes, Bochs config and
+docs/MemoryMap.md; the linker script asserts that the binaries fit.
 
 Standard library only; runs on Python 3.8+. The template's
 hooks/pre_gen_project.py embeds an identical copy of this file (rewritten by
 the template's tools/sync_hook.py), so the hook and `make` apply the same rules.
 
-Usage: python3 tools/layout.py LAYOUT_CFG [--c-header OUT] [--nasm OUT]
-       [--ld OUT] [--make OUT] [--bochsrc OUT --image IMG --serial-log LOG]
-       [--memory-map OUT]
+Usage: python3 tools/layout.py LAYOUT_CFG   (checks it; exit 1 with the
+       violations on stderr)
 """
 
-import argparse
 import collections
-import os
 import re
 import sys
 
@@ -887,312 +883,23 @@ def load_layout(path):
     return parse_layout(values, allowed=CFG_KEYS)
 
 
-# --------------------------------------------------------------------------
-# Generated symbols, shared by the C, NASM and linker outputs
-# --------------------------------------------------------------------------
-
-BANNER = "generated from layout.cfg by tools/layout.py - do not edit"
-
-
-def symbols(layout):
-    """[(group, NAME, value, comment)] in output order; group is phys, virt or tunable."""
-    L = layout
-    return [
-        ("phys", "LAYOUT_FAT_BUFFER", L.fat_buffer_addr, "stage1/stage2 FAT and root-directory buffer"),
-        ("phys", "LAYOUT_FAT_BUFFER_SIZE", FAT_BUFFER_SIZE, "bytes"),
-        ("phys", "LAYOUT_E820_BUFFER", L.e820_buffer_addr, "boot-information block + E820 entries"),
-        ("phys", "LAYOUT_E820_BUFFER_SIZE", E820_BUFFER_SIZE, "bytes"),
-        ("phys", "LAYOUT_STAGE2_ADDR", L.stage2_addr, "STAGE2.BIN load address (segment 0)"),
-        ("phys", "LAYOUT_STAGE2_END", SEGMENT0_END, "end of the stage2 area (exclusive)"),
-        ("phys", "LAYOUT_STAGE2_STACK_TOP", L.stage2_stack_top, "stage2 protected-mode stack top"),
-        ("phys", "LAYOUT_STAGE2_STACK_SIZE", STAGE2_STACK_RESERVE, "stage2 stack reserve below its top"),
-        ("phys", "LAYOUT_BOOT_PAGE_TABLES", L.boot_page_tables_addr, "PML4, PDPT, PD, PT (one page each)"),
-        ("phys", "LAYOUT_BOOT_PAGE_TABLES_SIZE", BOOT_PAGE_TABLES_SIZE, "bytes"),
-        ("phys", "LAYOUT_PMM_BOOTSTRAP", L.pmm_bootstrap_addr, "PMM region page, PMM-area PD, PMM-area PT"),
-        ("phys", "LAYOUT_PMM_BOOTSTRAP_SIZE", PMM_BOOTSTRAP_SIZE, "bytes"),
-        ("phys", "LAYOUT_KERNEL_STACK_BASE", L.kernel_stack_base, "bottom of the initial kernel stack"),
-        ("phys", "LAYOUT_KERNEL_STACK_SIZE", L.kernel_stack_size, human(L.kernel_stack_size)),
-        ("phys", "LAYOUT_KERNEL_STACK_TOP", L.kernel_stack_base + L.kernel_stack_size,
-         "initial RSP (physical; add LAYOUT_KERNEL_VIRT_BASE)"),
-        ("phys", "LAYOUT_KERNEL_BSS_BASE", L.kernel_bss_base, "kernel BSS"),
-        ("phys", "LAYOUT_KERNEL_BSS_SIZE", L.kernel_bss_size, human(L.kernel_bss_size)),
-        ("phys", "LAYOUT_KERNEL_LOAD_ADDR", L.kernel_load_addr, "KERNEL.BIN is copied here"),
-        ("phys", "LAYOUT_KERNEL_AREA_END", L.kernel_area_end, "end of the kernel load area (exclusive)"),
-        ("virt", "LAYOUT_KERNEL_VIRT_BASE", L.kernel_virt_base, "virtual address of physical 0"),
-        ("virt", "LAYOUT_KERNEL_WINDOW_SIZE", KERNEL_WINDOW_SIZE, "physical [0, 4 MiB) mapped at the base"),
-        ("virt", "LAYOUT_PMM_AREA_BASE", L.pmm_area_base, "PMM structures"),
-        ("virt", "LAYOUT_PMM_AREA_SIZE", L.pmm_area_size, human(L.pmm_area_size) + ", last page is a guard"),
-        ("virt", "LAYOUT_ACPI_AREA_BASE", L.acpi_area_base, "ACPI tables are mapped here"),
-        ("virt", "LAYOUT_ACPI_AREA_PAGES", L.acpi_area_pages, "pages in the ACPI area"),
-        ("virt", "LAYOUT_ACPI_AREA_SIZE", L.acpi_area_pages * PAGE, "bytes"),
-        ("virt", "LAYOUT_AUTOMAP_BASE", L.automap_base, "debug automap area"),
-        ("virt", "LAYOUT_AUTOMAP_SIZE", L.automap_size, human(L.automap_size)),
-        ("virt", "LAYOUT_AUTOMAP_ENABLED", int(L.automap_enabled), "1: page faults there map a page"),
-        ("virt", "LAYOUT_LAPIC_VIRT", L.lapic_virt_addr, "local APIC registers (one page, uncached)"),
-        ("virt", "LAYOUT_FBA_BASE", L.fba_base, "fixed-block allocator area"),
-        ("virt", "LAYOUT_FBA_SIZE", L.fba_size, human(L.fba_size)),
-        ("virt", "LAYOUT_FBA_BITMAP_BLOCKS", L.fba_bitmap_blocks, "blocks at the start holding the bitmap"),
-        ("tunable", "LAYOUT_LAPIC_TIMER_HZ", L.lapic_timer_hz, "periodic LAPIC timer rate"),
-        ("tunable", "LAYOUT_EMULATOR_MEMORY_MIB", L.emulator_memory_mib, "RAM for QEMU and Bochs, MiB"),
-        ("tunable", "LAYOUT_EMULATOR_CPUS", L.emulator_cpus, "CPUs for QEMU and Bochs"),
-    ]
-
-
-GROUP_TITLES = {
-    "phys": "Physical addresses (memlayout): boot loader and kernel",
-    "virt": "Virtual addresses (memlayout): kernel address space",
-    "tunable": "Tunables (param)",
-}
-
-
-def _region_map(layout, prefix):
-    """A top-down comment map of all regions, one line each."""
-    lines = [prefix + "Physical memory, top down: [start, end)  size  region  (live in phases)"]
-    for r in sorted(layout.phys_regions(), key=lambda r: (-r.start, -r.end)):
-        lines.append(prefix + "  %-10s %-10s %-10s %s (%s)" % (
-            hx(r.start), hx(r.end), human(r.size), r.name, lifetime_text(r.lifetime)))
-    lines.append(prefix + "Virtual memory, top down:")
-    for r in sorted(layout.virt_regions(), key=lambda r: (-r.start, -r.end)):
-        lines.append(prefix + "  0x%016X 0x%016X %-9s %s" % (r.start, r.end % TOP, human(r.size), r.name))
-    lines.append(prefix + "Phases: " + ", ".join("%d %s" % (n, PHASES[n][0]) for n in PHASES))
-    return lines
-
-
-def render_c_header(layout):
-    out = ["/* %s */" % BANNER, "#ifndef LAYOUT_GENERATED_H", "#define LAYOUT_GENERATED_H", "", "/*"]
-    out += _region_map(layout, " * ")
-    out += [" */", "", '#define LAYOUT_PROJECT_NAME "%s"' % layout.project_name]
-    group = None
-    for grp, name, value, comment in symbols(layout):
-        if grp != group:
-            out += ["", "/* %s */" % GROUP_TITLES[grp]]
-            group = grp
-        out.append("#define %-30s %-22s /* %s */" % (name, "0x%XULL" % value, comment))
-    out += ["", "#endif /* LAYOUT_GENERATED_H */", ""]
-    return "\n".join(out)
-
-
-def render_nasm(layout):
-    out = ["; %s" % BANNER, ";"]
-    out += _region_map(layout, "; ")
-    group = None
-    for grp, name, value, comment in symbols(layout):
-        if grp != group:
-            out += ["", "; %s" % GROUP_TITLES[grp]]
-            group = grp
-        out.append("%%define %-30s %-20s ; %s" % (name, "0x%X" % value, comment))
-    return "\n".join(out) + "\n"
-
-
-def render_ld(layout):
-    out = ["/* %s */" % BANNER]
-    group = None
-    for grp, name, value, comment in symbols(layout):
-        if grp != group:
-            out += ["", "/* %s */" % GROUP_TITLES[grp]]
-            group = grp
-        out.append("%-30s = %s; /* %s */" % (name, "0x%X" % value, comment))
-    return "\n".join(out) + "\n"
-
-
-def render_make(layout):
-    return "\n".join([
-        "# %s" % BANNER,
-        "LAYOUT_PROJECT_SLUG := %s" % layout.project_slug,
-        "LAYOUT_EMULATOR_MEMORY_MIB := %d" % layout.emulator_memory_mib,
-        "LAYOUT_EMULATOR_CPUS := %d" % layout.emulator_cpus,
-        "",
-    ])
-
-
-BOCHS_MAX_HOST_MIB = 2048
-
-
-def render_bochsrc(layout, image, serial_log):
-    mib = layout.emulator_memory_mib
-    memory = ("megs: %d" % mib if mib <= BOCHS_MAX_HOST_MIB else
-              "# more than %d MiB: Bochs backs the guest RAM with a smaller host buffer\n"
-              "memory: guest=%d, host=%d" % (BOCHS_MAX_HOST_MIB, mib, BOCHS_MAX_HOST_MIB))
-    return "\n".join([
-        "# %s" % BANNER,
-        "# Bochs 2.7 configuration for %s: boots the floppy image, COM1 to a file." % layout.project_slug,
-        "# RAM and CPUs come from emulator_memory and emulator_cpus in layout.cfg.",
-        memory,
-        "# ips sets how many instructions make one emulated second. Floppy seeks and",
-        "# BIOS waits are timed in emulated time, so a modest figure makes them cost",
-        "# fewer simulated instructions; the kernel calibrates its timer, so it is",
-        "# unaffected. reset_on_triple_fault=0 stops instead of rebooting.",
-        "cpu: count=%d, ips=4000000, reset_on_triple_fault=0" % layout.emulator_cpus,
-        "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
-        "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
-        "# the boot disk",
-        "floppya: 1_44=%s, status=inserted" % image,
-        "boot: floppy",
-        "floppy_bootsig_check: disabled=0",
-        "# text display in the terminal; serial output goes to a file",
-        "display_library: term",
-        "com1: enabled=1, mode=file, dev=%s" % serial_log,
-        "port_e9_hack: enabled=1",
-        "speaker: enabled=0",
-        "clock: sync=none, time0=local",
-        "# xchg bx, bx stops in the Bochs debugger",
-        "magic_break: enabled=1",
-        "# log to stderr; a panic ends the emulator",
-        "log: -",
-        "panic: action=fatal",
-        "error: action=report",
-        "info: action=ignore",
-        "debug: action=ignore",
-        "mouse: enabled=0",
-        "",
-    ])
-
-
-# --------------------------------------------------------------------------
-# docs/MemoryMap.md
-# --------------------------------------------------------------------------
-
-def _row(cells):
-    return "| " + " | ".join(cells) + " |"
-
-
-def _table(header, rows):
-    return [_row(header), _row(["---"] * len(header))] + [_row(r) for r in rows]
-
-
-def _addr(n):
-    return "`0x%016X`" % n
-
-
-def _region_rows(regions):
-    rows = []
-    for r in sorted(regions, key=lambda r: (r.start, r.end)):
-        params = ", ".join("`%s`" % p for p in r.params) or "fixed"
-        rows.append([_addr(r.start), _addr(r.end - 1), human(r.size), r.name, params,
-                     lifetime_text(r.lifetime), r.spec.purpose])
-    return rows
-
-
-def _phys_sections(layout):
-    regions = layout.phys_regions()
-    header = ["Start", "End (incl.)", "Size", "Region", "Parameters", "Live in phases", "Use"]
-    low = [r for r in regions if r.start < ONE_MIB]
-    kept = [r for r in regions if r.lifetime[1] == 5]
-    return (["## Low memory (physical)", "",
-             "Everything stage1 and stage2 touch in real mode lies below 1 MiB; regions whose lifetimes "
-             "are disjoint may share memory.", ""]
-            + _table(header, _region_rows(low))
-            + ["", "## Kernel physical memory (after stage2 is done)", "",
-               "These regions are still in use when the kernel runs; the PMM never hands out the first "
-               "2 MiB.", ""]
-            + _table(header, _region_rows(kept)))
-
-
-def _paging_section(layout):
-    L = layout
-    pt = L.boot_page_tables_addr
-    names = ("PML4", "PDPT", "PD", "PT")
-    rows = [[_addr(pt + i * PAGE), _addr(pt + (i + 1) * PAGE - 1), "initial " + n] for i, n in enumerate(names)]
-    return (["## Initial page-table layout (built by stage2)", ""]
-            + _table(["Start", "End (incl.)", "Table"], rows)
-            + ["", "Stage2 maps two windows onto physical [0, 2 MiB):", "",
-               "* `0x0000000000000000` - `0x00000000001FFFFF`: identity map (dropped by the kernel)",
-               "* %s - %s: the kernel window (kept)" % (_addr(L.kernel_virt_base),
-                                                        _addr(L.kernel_virt_base + 2 * MIB - 1)),
-               "",
-               "The kernel then maps physical [2 MiB, 4 MiB) at %s - %s."
-               % (_addr(L.kernel_virt_base + 2 * MIB), _addr(L.kernel_virt_base + 4 * MIB - 1))])
-
-
-def _virt_section(layout):
-    L = layout
-    rows = []
-    for r in sorted(layout.virt_regions(), key=lambda r: r.start):
-        params = ", ".join("`%s`" % p for p in r.params)
-        rows.append([_addr(r.start), _addr(r.end - 1), human(r.size), str((r.start >> 39) & 0x1FF),
-                     r.name, params, r.spec.purpose])
-    out = (["## Kernel virtual areas", ""]
-           + _table(["Start", "End (incl.)", "Size", "PML4 slot", "Area", "Parameters", "Use"], rows)
-           + ["", "The PMM area's guard page is %s - %s (never mapped)."
-              % (_addr(L.pmm_area_base + L.pmm_area_size - PAGE), _addr(L.pmm_area_base + L.pmm_area_size - 1))])
-    if not L.automap_enabled:
-        out += ["", "The automap area is disabled (`automap_enabled = n`): %s - %s is not reserved."
-                % (_addr(L.automap_base), _addr(L.automap_base + L.automap_size - 1))]
-    return out
-
-
-def _fba_section(layout):
-    L = layout
-    blocks, bitmap = L.fba_blocks, L.fba_bitmap_blocks
-    return ["## Fixed-block allocator arithmetic", "",
-            "* area: %s - %s, %s" % (_addr(L.fba_base), _addr(L.fba_base + L.fba_size - 1), human(L.fba_size)),
-            "* blocks of 4 KiB: %d" % blocks,
-            "* bitmap: %d bits = %d bytes, rounded up to %d block(s) at the start of the area"
-            % (blocks, (blocks + 7) // 8, bitmap),
-            "* blocks left for allocation: %d" % (blocks - bitmap)]
-
-
-def _phase_and_rule_sections():
-    phases = [[str(n), name, what] for n, (name, what) in PHASES.items()]
-    rules = [["`%s`" % r.id, r.text, r.why, ", ".join("`%s`" % p for p in r.params)] for r in RULES]
-    return (["## Boot phases", ""] + _table(["Phase", "Name", "What happens"], phases)
-            + ["", "## Rules checked by tools/layout.py (and the template's pre-generation hook)", ""]
-            + _table(["Id", "Rule", "Why", "Parameters"], rules))
-
-
-def render_memory_map(layout):
-    out = ["<!-- %s -->" % BANNER, "# Memory map of %s" % layout.project_name, "",
-           "All addresses come from `layout.cfg`; ranges are inclusive in the tables. "
-           "Run `make` after editing `layout.cfg`: it re-checks the rules and regenerates this file.", "",
-           "![Physical memory by boot phase, and the kernel's virtual areas](memory-map.svg)", ""]
-    for section in (_phys_sections(layout), _paging_section(layout), _virt_section(layout),
-                    _fba_section(layout), _phase_and_rule_sections()):
-        out += section + [""]
-    return "\n".join(out)
-
-
-# --------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------
-
-def _arg_parser():
-    parser = argparse.ArgumentParser(description="Check layout.cfg and generate the files derived from it.")
-    parser.add_argument("layout_cfg")
-    for option in ("--c-header", "--nasm", "--ld", "--make", "--bochsrc", "--memory-map"):
-        parser.add_argument(option, metavar="OUT")
-    parser.add_argument("--image", help="floppy image named in the Bochs config")
-    parser.add_argument("--serial-log", help="COM1 log file named in the Bochs config")
-    return parser
-
-
-def _outputs(args, layout):
-    """[(path, text)] for every requested file."""
-    jobs = [(args.c_header, render_c_header), (args.nasm, render_nasm), (args.ld, render_ld),
-            (args.make, render_make), (args.memory_map, render_memory_map)]
-    out = [(path, render(layout)) for path, render in jobs if path]
-    if args.bochsrc:
-        out.append((args.bochsrc, render_bochsrc(layout, args.image, args.serial_log)))
-    return out
-
-
 def main(argv=None):
-    parser = _arg_parser()
-    args = parser.parse_args(argv)
-    if args.bochsrc and not (args.image and args.serial_log):
-        parser.error("--bochsrc needs --image and --serial-log")
-    layout, violations = load_layout(args.layout_cfg)
+    """Check a layout.cfg file; print every violation; 0 when it is valid."""
+    args = argv if argv is not None else sys.argv[1:]
+    if len(args) != 1:
+        sys.stderr.write("usage: layout.py LAYOUT_CFG\n")
+        return 2
+    layout, violations = load_layout(args[0])
+    report_violations(args[0], violations)
+    return 0 if layout is not None else 1
+
+
+def report_violations(path, violations):
+    """Print violations the way every tool here does."""
     for violation in violations:
-        sys.stderr.write("%s: error: %s\n" % (args.layout_cfg, violation))
+        sys.stderr.write("%s: error: %s\n" % (path, violation))
     if violations:
-        sys.stderr.write("%s: %d error(s); nothing was generated\n" % (args.layout_cfg, len(violations)))
-        return 1
-    for path, text in _outputs(args, layout):
-        directory = os.path.dirname(path)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-    return 0
+        sys.stderr.write("%s: %d error(s); nothing was generated\n" % (path, len(violations)))
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ def render_svg(layout):
     width = VIRT_X + VIRT_WIDTH + 10
     head = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
             'font-family="DejaVu Sans, Arial, sans-serif">' % (width, height),
-            "<!-- %s (tools/memory_svg.py) -->" % L.BANNER,
+            "<!-- generated from layout.cfg by tools/memory_svg.py - do not edit -->",
             '<rect width="100%" height="100%" fill="white"/>']
     return "\n".join(head + physical + virtual + ["</svg>", ""])
 
