@@ -3,21 +3,14 @@
 
 Runs inside the generated project. It re-checks layout.cfg with the project's
 own tools/layout.py (the same rules the pre-generation hook applied), renders
-docs/MemoryMap.md and its picture from it, removes the files of options not chosen, and
-prints the next steps. On failure it prints the problems and exits 1, and
-cookiecutter removes the project. Standard library only; no Jinja here.
+docs/MemoryMap.md and its picture from it, and prints the next steps. On
+failure it prints the problems and exits 1, and cookiecutter removes the
+project. Standard library only; no Jinja here.
 """
 
 import importlib.util
 import os
-import shutil
 import sys
-
-# Option -> (value that drops the paths, paths relative to the project).
-# Empty for now: every file is used by every option.
-DROP_WHEN = {
-    # "automap_enabled": ("n", ["kernel/automap.c"]),
-}
 
 NEXT_STEPS = """\
 Generated {name} in {path}
@@ -44,17 +37,6 @@ def load_project_tool(name):
     return module
 
 
-def drop_unused(values):
-    for option, (value, paths) in DROP_WHEN.items():
-        if str(values.get(option, "")).lower() != value:
-            continue
-        for path in paths:
-            if os.path.isdir(path):
-                shutil.rmtree(path)
-            elif os.path.exists(path):
-                os.remove(path)
-
-
 def main():
     layout_module = load_project_tool("layout")
     layout, violations = layout_module.load_layout("layout.cfg")
@@ -62,7 +44,6 @@ def main():
         sys.stderr.write("layout.cfg: error: %s\n" % violation)
     if violations:
         return 1
-    drop_unused(layout.raw)
     os.makedirs("docs", exist_ok=True)
     with open(os.path.join("docs", "MemoryMap.md"), "w", encoding="utf-8", newline="\n") as handle:
         handle.write(load_project_tool("layout_gen").render_memory_map(layout))
