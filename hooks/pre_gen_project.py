@@ -106,6 +106,8 @@ KERNEL_BSS_MIN = 32 * KIB
 KERNEL_VIRT_MIN = 0xFFFFFFFF80000000   # -mcmodel=kernel: the top 2 GiB
 KERNEL_WINDOW_SIZE = 4 * MIB           # two 2 MiB windows onto physical memory
 HIGHER_HALF = 0xFFFF800000000000       # canonical kernel half
+PML4_SLOT_SIZE = 1 << 39                # one PML4 entry maps 512 GiB
+FIRST_KERNEL_SLOT = 256                 # PML4 entries 256..511 map the higher half
 LAPIC_PAGE_SIZE = PAGE
 
 PHASES = collections.OrderedDict([
@@ -251,6 +253,9 @@ RULES = (
     Rule("virt-overlap", "The kernel window, PMM area, ACPI area, automap area (when enabled), LAPIC page and "
          "FBA do not overlap.", "Each area's page-table entries belong to one owner.",
          ("kernel_virt_base", "pmm_area_base", "acpi_area_base", "automap_base", "lapic_virt_addr", "fba_base")),
+    Rule("page-table-slot", "At least one higher-half PML4 slot (512 GiB) is free of every virtual area.",
+         "The kernel reaches its page tables through a recursive PML4 entry in the highest free slot.",
+         ("pmm_area_size", "fba_size", "automap_size")),
     Rule("pmm-area-min", "pmm_area_size is at least 2M.", "The PMM keeps the area's last page unmapped as a "
          "guard and needs room before it.", ("pmm_area_size",)),
     Rule("fba-min", "fba_size is at least 64K.", "The bitmap block plus usable blocks.", ("fba_size",)),
@@ -802,6 +807,37 @@ def fba_bitmap_blocks(blocks):
     return (blocks + 8 * PAGE - 1) // (8 * PAGE)
 
 
+def pml4_slot(address):
+    """The PML4 index of a virtual address."""
+    return (address >> 39) & 0x1FF
+
+
+def page_table_slot(v):
+    """The highest higher-half PML4 slot no virtual area touches, or None.
+
+    The kernel maps its PML4 into itself there (a recursive entry), so every
+    page table has a virtual address inside that slot's 512 GiB."""
+    used = set()
+    for r in virt_regions(v):
+        if r.end > r.start:
+            used.update(range(pml4_slot(r.start), pml4_slot(r.end - 1) + 1))
+    free = [slot for slot in range(FIRST_KERNEL_SLOT, 512) if slot not in used]
+    return free[-1] if free else None
+
+
+def _check_page_table_slot(v, raw):
+    regions = virt_regions(v)
+    if len(regions) < len(VIRT_REGIONS) - (0 if v.get("automap_enabled") is True else 1):
+        return []      # an area did not parse; it has its own violation
+    if page_table_slot(v) is not None:
+        return []
+    biggest = max((r for r in regions if len(r.spec.params) > 1), key=lambda r: r.size)
+    param = biggest.spec.params[1]
+    return [_v(v, raw, param, "page-table-slot",
+               "the virtual areas touch all 256 higher-half PML4 slots (512 GiB each), leaving none for "
+               "the kernel's recursive page-table mapping: make the %s smaller" % biggest.name)]
+
+
 CHECKS = (
     _check_real_mode_window,
     _check_stage2_below_64k,
@@ -818,6 +854,7 @@ CHECKS = (
     _check_virt_align,
     _check_higher_half,
     _check_virt_overlap,
+    _check_page_table_slot,
     _check_minimum("pmm-area-min", "pmm_area_size", 2 * MIB, "PMM area"),
     _check_minimum("fba-min", "fba_size", 64 * KIB, "FBA area"),
     _check_fba_bitmap,
@@ -844,6 +881,10 @@ class Layout(object):
 
     def virt_regions(self):
         return virt_regions(self.values)
+
+    @property
+    def page_table_slot(self):
+        return page_table_slot(self.values)
 
     @property
     def fba_blocks(self):

@@ -667,3 +667,18 @@ def test_rules_cli_checks_without_writing(tmp_path, python):
     assert result.returncode == 1
     assert "layout.cfg: error: [fba-min]" in result.stderr and "Traceback" not in result.stderr
     assert sorted(os.listdir(str(tmp_path))) == ["layout.cfg"]
+
+
+def test_page_table_slot_needs_a_free_pml4_slot():
+    """It rejects virtual areas that leave no 512 GiB slot for the recursive page-table map."""
+    message = only("page-table-slot", "fba_size", fba_base="0xFFFF800000000000",
+                   fba_size="0x7F8000000000", lapic_virt_addr="0xFFFFFFFFFFFFF000")
+    assert "make the FBA area smaller" in message
+
+
+def test_page_table_slot_is_the_highest_free_one():
+    """The default layout uses slots 256 (LAPIC) and 511; the page tables go in 510."""
+    layout, errors = L.parse_layout(context_with())
+    assert errors == [] and layout.page_table_slot == 510
+    moved, errors = L.parse_layout(context_with(lapic_virt_addr="0xFFFFFF7FFFFFF000"))
+    assert errors == [] and moved.page_table_slot == 509

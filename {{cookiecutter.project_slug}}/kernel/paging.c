@@ -158,9 +158,9 @@ paging_init(void)
   uint64_t pml4_phys = cr3_read() & PTE_ADDR_MASK;
   uint64_t *pml4 = boot_table(pml4_phys);
 
-  recursive_slot = free_slot();
-  if (recursive_slot == NO_SLOT)
-    panic("paging_init: no free PML4 slot for the recursive mapping");
+  // layout.cfg's rules guarantee this slot touches no virtual area
+  // (tools/layout.py: page-table-slot).
+  recursive_slot = LAYOUT_PAGE_TABLE_SLOT;
   pml4[recursive_slot] = pml4_phys | PTE_PRESENT | PTE_WRITABLE;
   protect_init(); // CR0.WP, and EFER.NXE if the CPU has NX
   drop_identity_map(pml4);

@@ -30,6 +30,11 @@ from layout import (  # noqa: E402  (tools/ is on the path from here on)
 BANNER = "generated from layout.cfg by tools/layout_gen.py - do not edit"
 
 
+def page_table_base(layout):
+    """The (canonical) first address of the recursive page-table slot."""
+    return 0xFFFF000000000000 | (layout.page_table_slot << 39)
+
+
 def symbols(layout):
     """[(group, NAME, value, comment)] in output order; group is phys, virt or tunable."""
     L = layout
@@ -68,6 +73,8 @@ def symbols(layout):
         ("virt", "LAYOUT_FBA_BASE", L.fba_base, "fixed-block allocator area"),
         ("virt", "LAYOUT_FBA_SIZE", L.fba_size, human(L.fba_size)),
         ("virt", "LAYOUT_FBA_BITMAP_BLOCKS", L.fba_bitmap_blocks, "blocks at the start holding the bitmap"),
+        ("virt", "LAYOUT_PAGE_TABLE_SLOT", L.page_table_slot, "PML4 slot of the recursive page-table map"),
+        ("virt", "LAYOUT_PAGE_TABLE_BASE", page_table_base(L), "page tables appear in the 512 GiB from here"),
         ("tunable", "LAYOUT_LAPIC_TIMER_HZ", L.lapic_timer_hz, "periodic LAPIC timer rate"),
         ("tunable", "LAYOUT_EMULATOR_MEMORY_MIB", L.emulator_memory_mib, "RAM for QEMU and Bochs, MiB"),
         ("tunable", "LAYOUT_EMULATOR_CPUS", L.emulator_cpus, "CPUs for QEMU and Bochs"),
@@ -250,7 +257,11 @@ def _virt_section(layout):
     out = (["## Kernel virtual areas", ""]
            + _table(["Start", "End (incl.)", "Size", "PML4 slot", "Area", "Parameters", "Use"], rows)
            + ["", "The PMM area's guard page is %s - %s (never mapped)."
-              % (_addr(L.pmm_area_base + L.pmm_area_size - PAGE), _addr(L.pmm_area_base + L.pmm_area_size - 1))])
+              % (_addr(L.pmm_area_base + L.pmm_area_size - PAGE), _addr(L.pmm_area_base + L.pmm_area_size - 1)),
+              "", "Page tables: the kernel points PML4 slot %d (%s - %s, the highest slot no area uses) at "
+              "the PML4 itself, so every page table of the hierarchy has a virtual address there, "
+              "wherever it lies in physical memory."
+              % (L.page_table_slot, _addr(page_table_base(L)), _addr(page_table_base(L) + (1 << 39) - 1))])
     if not L.automap_enabled:
         out += ["", "The automap area is disabled (`automap_enabled = n`): %s - %s is not reserved."
                 % (_addr(L.automap_base), _addr(L.automap_base + L.automap_size - 1))]

@@ -6,7 +6,8 @@ box spanning the addresses it occupies (rows, highest address on top) and the
 phases in which it is live (columns), so regions that share memory are seen
 to never be live at the same time. Rows are spaced evenly between boundaries,
 not to scale, so a 512-byte region stays as readable as a 1 MiB one.
-Right: the kernel's virtual areas, top down, with their ranges and sizes.
+Right: the kernel's virtual areas, top down, with their ranges and sizes,
+and the PML4 slot where the page tables appear.
 
 Usage: memory_svg.py layout.cfg OUT.svg   (standard library only)
 """
@@ -73,21 +74,27 @@ def physical_panel(regions):
     return out, TOP + (len(bounds) - 1) * ROW
 
 
-def virtual_panel(regions):
-    """SVG elements for the virtual areas, and the panel's height."""
+def virtual_panel(layout):
+    """SVG elements for the virtual areas (and the page-table slot), and the
+    panel's height."""
+    slot = layout.page_table_slot
+    slot_base = 0xFFFF000000000000 | (slot << 39)
+    rows = [(r.start, r.end, "%s (%s)" % (r.name, L.human(r.size)), r.key)
+            for r in layout.virt_regions()]
+    rows.append((slot_base, slot_base + (1 << 39),
+                 "page tables: recursive PML4 slot %d (512 GiB)" % slot, "page_tables"))
     out = [text(VIRT_X, 20, "Kernel virtual areas (not to scale)", 14, weight="bold")]
-    for index, region in enumerate(sorted(regions, key=lambda r: r.start, reverse=True)):
+    for index, (start, end, label, key) in enumerate(sorted(rows, reverse=True)):
         y = TOP + index * VIRT_ROW
-        out.append(rect(VIRT_X, y, VIRT_WIDTH, VIRT_ROW - 6, COLOURS.get(region.key, "#eeeeee")))
-        out.append(text(VIRT_X + 6, y + 15, "%s (%s)" % (region.name, L.human(region.size)), 11,
-                        weight="bold"))
-        out.append(text(VIRT_X + 6, y + 31, "%s - %s" % (L.hx(region.start), L.hx(region.end - 1)), 10))
-    return out, TOP + len(regions) * VIRT_ROW
+        out.append(rect(VIRT_X, y, VIRT_WIDTH, VIRT_ROW - 6, COLOURS.get(key, "#eeeeee")))
+        out.append(text(VIRT_X + 6, y + 15, label, 11, weight="bold"))
+        out.append(text(VIRT_X + 6, y + 31, "%s - %s" % (L.hx(start), L.hx(end - 1)), 10))
+    return out, TOP + len(rows) * VIRT_ROW
 
 
 def render_svg(layout):
     physical, physical_height = physical_panel(layout.phys_regions())
-    virtual, virtual_height = virtual_panel(layout.virt_regions())
+    virtual, virtual_height = virtual_panel(layout)
     height = max(physical_height, virtual_height) + 20
     width = VIRT_X + VIRT_WIDTH + 10
     head = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
