@@ -167,6 +167,13 @@ def boot(project, emulator="qemu", image="build/test/floppy.img", memory=128, cp
     return result.returncode == 0, result.stdout
 
 
+def baked_with_test_image(tmp_path_factory, name):
+    """A default project, baked under a fresh directory, with its test image built."""
+    path = bake(tmp_path_factory.mktemp(name))
+    make(path, "test-image")
+    return path
+
+
 def ready_values(log):
     """The key=value pairs of the kernel's single 'ready:' line."""
     lines = [line for line in log.splitlines() if line.startswith("ready:")]

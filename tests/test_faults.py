@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import bake, boot, make
+from conftest import bake, boot, make, baked_with_test_image
 
 MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
 
@@ -21,9 +21,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
     """A default project with its test image built."""
-    path = bake(tmp_path_factory.mktemp("faults"))
-    make(path, "test-image")
-    return path
+    return baked_with_test_image(tmp_path_factory, "faults")
 
 
 def image_copy(project, tmp_path, remove=(), add=()):

@@ -5,7 +5,7 @@ ready line match the machine it was given, and that the self-tests pass.
 """
 import pytest
 
-from conftest import bake, boot, make, ready_values
+from conftest import baked_with_test_image, boot, ready_values
 
 TIMER_HZ = 100            # the default lapic_timer_hz
 TICK_WINDOW_S = 0.1       # the kernel counts ticks over 100 ms (PIT-timed)
@@ -15,9 +15,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    path = bake(tmp_path_factory.mktemp("machines"))
-    make(path, "test-image")
-    return path
+    return baked_with_test_image(tmp_path_factory, "machines")
 
 
 def booted(project, **machine):

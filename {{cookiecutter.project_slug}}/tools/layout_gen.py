@@ -101,16 +101,23 @@ def _region_map(layout, prefix):
     return lines
 
 
+def _symbol_lines(layout, title_format, define):
+    """Every symbol as one line in some language, under its group's title."""
+    out, group = [], None
+    for grp, name, value, comment in symbols(layout):
+        if grp != group:
+            out += ["", title_format % GROUP_TITLES[grp]]
+            group = grp
+        out.append(define(name, value, comment))
+    return out
+
+
 def render_c_header(layout):
     out = ["/* %s */" % BANNER, "#ifndef LAYOUT_GENERATED_H", "#define LAYOUT_GENERATED_H", "", "/*"]
     out += _region_map(layout, " * ")
     out += [" */", "", '#define LAYOUT_PROJECT_NAME "%s"' % layout.project_name]
-    group = None
-    for grp, name, value, comment in symbols(layout):
-        if grp != group:
-            out += ["", "/* %s */" % GROUP_TITLES[grp]]
-            group = grp
-        out.append("#define %-30s %-22s /* %s */" % (name, "0x%XULL" % value, comment))
+    out += _symbol_lines(layout, "/* %s */", lambda name, value, comment:
+                         "#define %-30s %-22s /* %s */" % (name, "0x%XULL" % value, comment))
     out += ["", "#endif /* LAYOUT_GENERATED_H */", ""]
     return "\n".join(out)
 
@@ -118,23 +125,15 @@ def render_c_header(layout):
 def render_nasm(layout):
     out = ["; %s" % BANNER, ";"]
     out += _region_map(layout, "; ")
-    group = None
-    for grp, name, value, comment in symbols(layout):
-        if grp != group:
-            out += ["", "; %s" % GROUP_TITLES[grp]]
-            group = grp
-        out.append("%%define %-30s %-20s ; %s" % (name, "0x%X" % value, comment))
+    out += _symbol_lines(layout, "; %s", lambda name, value, comment:
+                         "%%define %-30s %-20s ; %s" % (name, "0x%X" % value, comment))
     return "\n".join(out) + "\n"
 
 
 def render_ld(layout):
     out = ["/* %s */" % BANNER]
-    group = None
-    for grp, name, value, comment in symbols(layout):
-        if grp != group:
-            out += ["", "/* %s */" % GROUP_TITLES[grp]]
-            group = grp
-        out.append("%-30s = %s; /* %s */" % (name, "0x%X" % value, comment))
+    out += _symbol_lines(layout, "/* %s */", lambda name, value, comment:
+                         "%-30s = %s; /* %s */" % (name, "0x%X" % value, comment))
     return "\n".join(out) + "\n"
 
 
