@@ -174,6 +174,20 @@ def baked_with_test_image(tmp_path_factory, name):
     return path
 
 
+TICK_CHECK_PERIODS = 10  # the kernel counts ticks over 10 timer periods (main.c)
+
+
+def assert_ticks_match_rate(values, timer_hz):
+    """ticks= on the ready line says the LAPIC timer runs at timer_hz.
+
+    The kernel times TICK_CHECK_PERIODS periods with the PIT. A dead timer
+    gives 0 and a timer off by half or double gives 5 or 20; TCG may drop a
+    tick when the host stalls QEMU, or see one more at the window's edge.
+    """
+    assert int(values["timer_hz"]) == timer_hz, values
+    assert abs(int(values["ticks"]) - TICK_CHECK_PERIODS) <= 2, values
+
+
 def ready_values(log):
     """The key=value pairs of the kernel's single 'ready:' line."""
     lines = [line for line in log.splitlines() if line.startswith("ready:")]

@@ -25,8 +25,11 @@
 
 __attribute__((noreturn)) void kmain(struct boot_info *info);
 
-// How long the ready line's tick count is measured, with the PIT.
-#define TICK_CHECK_MS 100
+// The ready line's tick count is measured over this many timer periods,
+// timed by the PIT: long enough that a dead or miscalibrated timer shows,
+// short enough not to slow the boot (10 ms at the default 1000 Hz).
+#define TICK_CHECK_PERIODS 10
+#define US_PER_SECOND      1000000u
 
 void
 kmain(struct boot_info *info)
@@ -50,7 +53,8 @@ kmain(struct boot_info *info)
   lapic_init(acpi_lapic_address()); // uncached; spurious and error vectors
   lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated against the PIT
   interrupts_enable();
-  uint64_t ticks = lapic_ticks_during(TICK_CHECK_MS); // the timer really runs
+  uint64_t ticks = lapic_ticks_during(TICK_CHECK_PERIODS * US_PER_SECOND /
+                                      LAYOUT_LAPIC_TIMER_HZ); // it runs
 
   kprintf("ready: mem_total_kib=%lu mem_free_kib=%lu cpus=%u timer_hz=%u "
           "ticks=%lu\n",

@@ -4,11 +4,13 @@
 #include <stdint.h>
 
 #define PIT_FREQUENCY_HZ 1193182 // 14.31818 MHz crystal / 12
+#define PIT_MAX_COUNT    0xFFFF
 
-// Busy-wait `microseconds` using PIT channel 2 (its gate is software
-// controlled through port 0x61 and its output can be read back there), in
-// one-shot runs of at most about 55 ms. Uses no interrupts and leaves the
-// PC speaker off. Accurate to a few PIT ticks per run (about 1 us each).
-void pit_wait_us(uint32_t microseconds);
+// Channel 2 as a free-running count-down for measuring intervals: start it,
+// read its count (it falls by one per PIT tick from PIT_MAX_COUNT, about
+// 55 ms in all, then wraps), stop it. Uses no interrupts.
+void pit_countdown_start(void);
+uint16_t pit_countdown_read(void);
+void pit_countdown_stop(void);
 
 #endif

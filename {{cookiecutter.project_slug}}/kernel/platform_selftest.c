@@ -11,9 +11,9 @@
 #include "kprintf.h"
 #include "lapic.h"
 #include "layout.h"
-#include "pit.h"
 #include "platform_selftest.h"
 #include "trap.h"
+#include "tsc.h"
 
 #define VECTOR_BREAKPOINT      3
 #define VECTOR_INVALID_OPCODE  6
@@ -79,7 +79,7 @@ selftest_lapic_timer_ticks(void)
 
   if (!(rflags_read() & RFLAGS_IF))
     return false;
-  pit_wait_us(TICK_TEST_MS * MS_PER_SECOND);
+  tsc_wait_us(TICK_TEST_MS * MS_PER_SECOND);
   uint64_t counted = lapic_ticks() - start;
   kprintf("[test] lapic: %lu ticks in %d ms, %lu expected\n", counted,
           TICK_TEST_MS, expected);

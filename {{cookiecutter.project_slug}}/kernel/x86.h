@@ -32,6 +32,14 @@ cpu_pause(void)
   __asm__ volatile("pause");
 }
 
+// Halt until the next interrupt. Interrupts must be enabled, or this never
+// returns (an NMI aside).
+static inline void
+cpu_wait_for_interrupt(void)
+{
+  __asm__ volatile("hlt");
+}
+
 // Bochs magic breakpoint: `make run-bochs-debug` stops in the Bochs debugger
 // here (magic_break in build/gen/bochsrc); anywhere else it is a harmless
 // xchg. NASM code has the same as BOCHS_BREAK in include/debug.inc.

@@ -109,7 +109,7 @@ PARAM_TABLE = (
     Param("fba_size", "size", "1G", "size of the fixed-block allocator area"),
     Param("emulator_memory", "size", "128M", "RAM given to QEMU and Bochs"),
     Param("emulator_cpus", "count", "1", "CPUs given to QEMU and Bochs"),
-    Param("lapic_timer_hz", "count", "100", "periodic local APIC timer rate"),
+    Param("lapic_timer_hz", "count", "1000", "periodic local APIC timer rate"),
 )
 PARAM_BY_NAME = {p.name: p for p in PARAM_TABLE}
 PARAMS = tuple(p.name for p in PARAM_TABLE)
