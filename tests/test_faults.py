@@ -60,6 +60,33 @@ def test_missing_kernel(project, tmp_path, emulator):
     boots_to_halt(project, image, "stage2: KERNEL.BIN not found", emulator)
 
 
+def root_entry_index(image, name):
+    """Index of the 8.3 name's entry in the image's root directory (1.44 MB FAT12)."""
+    with open(image, "rb") as f:
+        data = f.read()
+    root = data[19 * 512:33 * 512]  # after the boot sector and two 9-sector FATs
+    entries = [root[i:i + 32] for i in range(0, len(root), 32)]
+    return next(i for i, entry in enumerate(entries) if entry[:11] == name)
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "bochs"])
+def test_loaders_search_the_whole_root_directory(project, tmp_path, emulator):
+    """Stage1 and stage2 read the root directory a sector at a time: files in
+    its third sector, behind deleted entries, are still found."""
+    test_build = os.path.join(project, "build", "test")
+    stage2 = open(os.path.join(test_build, "boot", "stage2.bin"), "rb").read()
+    kernel = open(os.path.join(test_build, "kernel", "kernel.bin"), "rb").read()
+    fillers = [("FILL%02d.TXT" % i, b"x") for i in range(40)]
+    image = image_copy(project, tmp_path, remove=["STAGE2.BIN", "KERNEL.BIN"],
+                       add=fillers + [("STAGE2.BIN", stage2), ("KERNEL.BIN", kernel)])
+    for name, _ in fillers[:10]:
+        subprocess.run(["mdel", "-i", image, "::" + name], check=True, env=MTOOLS_ENV)
+    assert root_entry_index(image, b"STAGE2  BIN") >= 32
+    assert root_entry_index(image, b"KERNEL  BIN") >= 32
+    passed, log = boot(project, emulator, image=image)
+    assert passed, log
+
+
 def test_empty_kernel(project, tmp_path):
     """Stage2 refuses a zero-length KERNEL.BIN."""
     image = image_copy(project, tmp_path, remove=["KERNEL.BIN"], add=[("KERNEL.BIN", b"")])

@@ -2,7 +2,8 @@
 ;
 ; The BIOS loads this sector to 0x7C00 and jumps to it with the boot drive in
 ; DL. It finds STAGE2.BIN in the root directory, loads it cluster by cluster to
-; LAYOUT_STAGE2_ADDR and jumps there with the boot drive still in DL.
+; LAYOUT_STAGE2_ADDR and jumps there with the boot drive still in DL, the BPB
+; still at 0x7C00 and the first FAT at LAYOUT_FAT_BUFFER.
 ;
 ; Everything about the disk comes from the BPB below, which mformat fills in
 ; when the image is made, so the code is not tied to one floppy geometry.
@@ -11,8 +12,8 @@
 ;   "stage1: disk error"         a sector read failed three times
 ;   "stage1: STAGE2.BIN too big" the file does not fit below 0x10000
 ;
-; Memory (segment 0 throughout): stack below 0x7C00, the root directory and
-; then the FAT in the FAT buffer, stage2 at LAYOUT_STAGE2_ADDR.
+; Memory (segment 0 throughout): stack below 0x7C00, root directory sectors
+; and then the FAT in the FAT buffer, stage2 at LAYOUT_STAGE2_ADDR.
 
 %include "layout.inc"
 
@@ -83,17 +84,21 @@ start:
         mov ax, [bpb_root_entries]
         add ax, 15
         shr ax, 4
-        mov cx, ax
         add ax, [root_lba]
         mov [data_lba], ax
 
+        ; Scan the root directory for "STAGE2  BIN", a sector at a time: the
+        ; file is usually in the first one, and each sector read takes time.
+.next_sector:
         mov ax, [root_lba]
+        cmp ax, [data_lba]              ; the data area follows the root
+        jae not_found
+        inc word [root_lba]
+        mov cx, 1
         mov bx, LAYOUT_FAT_BUFFER
         call read_sectors
-
-        ; Scan the root directory for "STAGE2  BIN".
         mov di, LAYOUT_FAT_BUFFER
-        mov dx, [bpb_root_entries]
+        mov dx, 512 / DIR_ENTRY_SIZE
 .scan:
         mov al, [di]
         cmp al, DIR_END
@@ -112,12 +117,13 @@ start:
         add di, DIR_ENTRY_SIZE
         dec dx
         jnz .scan
-        jmp not_found
+        jmp .next_sector
 
 .found:
         push word [di + DIR_CLUSTER]
 
-        ; The FAT replaces the root directory in the buffer.
+        ; The FAT replaces the root directory in the buffer. Stage2 uses it
+        ; too: it stays there when stage1 jumps.
         mov ax, [bpb_reserved_sectors]
         mov cx, [bpb_sectors_per_fat]
         mov bx, LAYOUT_FAT_BUFFER

@@ -1,9 +1,11 @@
 ; kernel_load: find KERNEL.BIN in the FAT12 root directory and copy it to
 ; LAYOUT_KERNEL_LOAD_ADDR (above 1 MiB).
 ;
-; The FAT buffer holds first the root directory, then the FAT followed by a
-; bounce buffer: runs of consecutive clusters are read into the bounce buffer
-; with as few BIOS calls as possible, then copied up through unreal mode.
+; Stage1 leaves the first FAT at the start of the FAT buffer; the rest of the
+; buffer is a bounce buffer. Root directory sectors are read into it one at
+; a time until KERNEL.BIN turns up (sector reads are what loading costs),
+; then runs of consecutive clusters, with as few BIOS calls as possible,
+; each copied up through unreal mode.
 
 %define DIR_ENTRY_SIZE  32
 %define DIR_ATTR        11      ; attribute byte
@@ -21,19 +23,22 @@ kernel_load:
         cmp word [BPB_BYTES_PER_SECTOR], SECTOR_SIZE
         jne .bad_format
         call fat_geometry
-        ; Root directory must fit in the buffer, and later the FAT plus one cluster.
-        mov ax, [root_sectors]
-        cmp ax, LAYOUT_FAT_BUFFER_SIZE / SECTOR_SIZE
-        ja .bad_format
+        ; The FAT plus at least one cluster must fit the buffer.
         mov ax, [BPB_SECTORS_PER_FAT]
         add ax, [cluster_sectors]
         cmp ax, LAYOUT_FAT_BUFFER_SIZE / SECTOR_SIZE
         ja .bad_format
+        mov bx, [BPB_SECTORS_PER_FAT]
+        shl bx, SECTOR_SHIFT
+        add bx, LAYOUT_FAT_BUFFER
+        mov [bounce], bx                ; bounce buffer: right after the FAT
+        mov ax, LAYOUT_FAT_BUFFER + LAYOUT_FAT_BUFFER_SIZE
+        sub ax, bx
+        shr ax, SECTOR_SHIFT
+        xor dx, dx
+        div word [cluster_sectors]
+        mov [bounce_clusters], ax
 
-        mov ax, [root_lba]
-        mov cx, [root_sectors]
-        mov bx, LAYOUT_FAT_BUFFER
-        call read_sectors
         call find_kernel_entry          ; DI = directory entry
 
         mov eax, [di + DIR_FILE_SIZE]
@@ -45,18 +50,6 @@ kernel_load:
         mov [bytes_left], eax
         mov ax, [di + DIR_CLUSTER]
         mov [cluster], ax
-
-        mov ax, [BPB_RESERVED_SECTORS]  ; the first FAT
-        mov cx, [BPB_SECTORS_PER_FAT]
-        mov bx, LAYOUT_FAT_BUFFER
-        call read_sectors
-        mov [bounce], bx                ; bounce buffer: right after the FAT
-        mov ax, LAYOUT_FAT_BUFFER + LAYOUT_FAT_BUFFER_SIZE
-        sub ax, bx
-        shr ax, SECTOR_SHIFT
-        xor dx, dx
-        div word [cluster_sectors]
-        mov [bounce_clusters], ax
 
         mov dword [destination], LAYOUT_KERNEL_LOAD_ADDR
 .next_run:
@@ -154,23 +147,30 @@ fat_geometry:
         mov ax, [BPB_ROOT_ENTRIES]
         add ax, SECTOR_SIZE / DIR_ENTRY_SIZE - 1
         shr ax, SECTOR_SHIFT - 5        ; 32-byte entries per sector
-        mov [root_sectors], ax
         add ax, [root_lba]
         mov [data_lba], ax
         movzx ax, byte [BPB_SECTORS_PER_CLUSTER]
         mov [cluster_sectors], ax
         ret
 
-; find_kernel_entry: DI = root directory entry of KERNEL.BIN, else halt.
-; Stops at the end marker; skips deleted entries, directories and labels.
+; find_kernel_entry: DI = root directory entry of KERNEL.BIN (in the bounce
+; buffer), else halt. Reads the root directory a sector at a time; stops at
+; the end marker; skips deleted entries, directories and labels.
 find_kernel_entry:
-        mov di, LAYOUT_FAT_BUFFER
-        mov dx, [BPB_ROOT_ENTRIES]
+        mov ax, [root_lba]
+.next_sector:
+        cmp ax, [data_lba]              ; the data area follows the root
+        jae .missing
+        mov cx, 1
+        mov bx, [bounce]
+        call read_sectors
+        inc ax
+        mov di, [bounce]
+        mov dx, SECTOR_SIZE / DIR_ENTRY_SIZE
 .scan:
-        mov al, [di]
-        cmp al, DIR_END
+        cmp byte [di], DIR_END
         je .missing
-        cmp al, DIR_DELETED
+        cmp byte [di], DIR_DELETED
         je .next
         test byte [di + DIR_ATTR], ATTR_SKIP
         jnz .next
@@ -184,6 +184,7 @@ find_kernel_entry:
         add di, DIR_ENTRY_SIZE
         dec dx
         jnz .scan
+        jmp .next_sector
 .missing:
         mov si, msg_kernel_missing
         jmp fail
@@ -296,7 +297,6 @@ kernel_size:    dd 0
 bytes_left:     dd 0
 destination:    dd 0
 root_lba:       dw 0
-root_sectors:   dw 0
 data_lba:       dw 0
 cluster_sectors: dw 0
 cluster:        dw 0
