@@ -182,9 +182,9 @@ def main():
             floor = median_of(runs, lambda: run_until_ready(command(bare), log))
             ours = median_of(runs, lambda: run_until_ready(command(kernel), log))
             rows.append(("%s: boot to `ready`" % name, ours, floor))
-        # The kernel spends about 120 ms on purpose before `ready`: 20 ms
-        # calibrating the LAPIC timer against the PIT and 100 ms counting
-        # ticks. This row stops the clock where that begins.
+        # After the LAPIC line the kernel waits on purpose (about 15 ms at
+        # 1000 Hz): three 1 ms calibration runs against the PIT, then ten
+        # timer periods counting ticks. This row stops the clock before.
         before_waits = median_of(runs, lambda: run_until_ready(
             qemu_command(kernel, log), log, marker=b"[lapic] id"))
         rows.append(("QEMU: boot to the timer calibration (before the deliberate waits)",
