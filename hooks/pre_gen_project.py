@@ -91,7 +91,7 @@ HOLE_BASE = 0xA0000                 # VGA memory and ROMs up to 1 MiB
 ONE_MIB = 0x100000
 TWO_MIB = 0x200000                  # the initial page tables map [0, 2 MiB)
 
-FAT_BUFFER_SIZE = 0x2400            # 7168-byte root dir or 4608-byte FAT + bounce
+FAT_BUFFER_SIZE = 0x2400            # 4608-byte FAT + a bounce buffer for reads
 E820_BUFFER_SIZE = 0x1800           # boot-information block + E820 entries
 STAGE2_MIN_SIZE = 0x1000
 STAGE2_STACK_RESERVE = 0x1000
@@ -283,8 +283,8 @@ PHYS_REGIONS = (
                "Stage1 as loaded by the BIOS; stage2 reads the BPB from it.",
                1, None, lambda v: BOOT_SECTOR),
     RegionSpec("fat_buffer", "FAT buffer", ("fat_buffer_addr",), (1, 2),
-               "Root directory (7168 bytes) or FAT (4608 bytes) plus a read bounce buffer, "
-               "while stage1 and stage2 find and load files.",
+               "Stage1 reads root-directory sectors, then the FAT (4608 bytes), into it; the FAT stays "
+               "for stage2, which reads root-directory sectors and KERNEL.BIN through the rest.",
                16, "move", lambda v: (v["fat_buffer_addr"], v["fat_buffer_addr"] + FAT_BUFFER_SIZE)),
     RegionSpec("e820_buffer", "E820 buffer", ("e820_buffer_addr",), (3, 5),
                "Boot-information block with the E820 entries: filled by stage2, read by the kernel's PMM.",
