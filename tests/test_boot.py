@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, bake, boot, make, ready_values
+from conftest import LAYOUT, ROOT, bake, boot, make, ready_values
 
 EXAMPLES = sorted(glob.glob(os.path.join(ROOT, "examples", "*.yaml")))
 
@@ -86,3 +86,15 @@ def test_example_builds_and_boots(tmp_path, example):
     for emulator in ("qemu", "bochs"):
         passed, log = boot(project, emulator)
         assert passed, "%s in %s:\n%s" % (os.path.basename(example), emulator, log)
+
+
+def test_kernel_areas_at_their_floors_build_and_boot(tmp_path):
+    """The floors the rules enforce are real: the kernel fits a stack, BSS
+    and load area of exactly their minimum sizes, and its self-tests pass."""
+    L = LAYOUT
+    load = 0x120000
+    project = bake(tmp_path, kernel_stack_size="8K", kernel_bss_size="%dK" % (L.KERNEL_BSS_MIN // 1024),
+                   kernel_load_addr=hex(load), kernel_area_end=hex(load + L.KERNEL_LOAD_MIN))
+    make(project, "test-image")
+    passed, log = boot(project)
+    assert passed, log

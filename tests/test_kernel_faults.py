@@ -95,7 +95,7 @@ def assert_reported_and_failed(log, fault):
     ("exec_data", ["#PF page fault: vector 14 (0xe), error code 0x11",
                    "(protection, read, kernel, instruction fetch)"]),
     ("stack_overflow", ["[trap] unexpected #DF double fault: vector 8 (0x8), error code 0x0",
-                        "[trap] kernel stack overflow: CR2 is in the stack guard page"]),
+                        "[trap] kernel stack overflow: CR2 is in its guard page"]),
 ])
 def test_exception_is_reported_and_ends_the_run(project, fault, expected):
     """It reports an injected exception with the CPU state and stops with FAIL."""

@@ -1,7 +1,10 @@
 // The kernel GDT and its TSS. In long mode segmentation is mostly off; the
 // GDT still supplies the code/data selectors and the TSS, whose interrupt
 // stack table gives the double-fault and NMI handlers stacks of their own
-// (a #DF caused by a bad kernel stack would otherwise triple-fault).
+// (a #DF caused by a bad kernel stack would otherwise triple-fault). Each
+// of those stacks sits on its own pages above a guard page that protect.c
+// leaves unmapped, so a handler that overflows its stack faults instead of
+// overwriting the BSS beside it.
 // Intel SDM vol. 3A: 3.4.5 "Segment Descriptors", 7.2.3 "TSS Descriptor in
 // 64-bit mode", 7.7 "Task Management in 64-bit Mode" (section numbers as in
 // the 2016-2021 editions).
@@ -11,8 +14,10 @@
 #include "gdt.h"
 #include "kprintf.h"
 #include "layout.h"
+#include "protect.h"
+#include "pt_core.h"
 
-#define IST_STACK_SIZE 4096
+#define IST_STACK_SIZE PT_PAGE_SIZE
 
 // Code/data descriptor flags, SDM vol. 3A, figure 3-8.
 #define SEG_ACCESSED    (1ull << 40)
@@ -51,8 +56,20 @@ struct gdt_pointer {
 
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 static struct tss tss __attribute__((aligned(16)));
-static uint8_t double_fault_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
-static uint8_t nmi_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+struct ist_stack {
+  uint8_t guard[PT_PAGE_SIZE]; // unmapped (protect.c)
+  uint8_t stack[IST_STACK_SIZE];
+} __attribute__((aligned(PT_PAGE_SIZE)));
+
+static struct ist_stack double_fault_stack, nmi_stack;
+
+// The top of an IST stack, with its guard page registered for protect.c.
+static uint64_t
+ist_stack_top(struct ist_stack *s, const char *name)
+{
+  protect_add_guard_page((uint64_t)s->guard, name);
+  return (uint64_t)(s->stack + sizeof(s->stack));
+}
 
 static void
 gdt_set_tss(int index, const struct tss *t)
@@ -104,16 +121,17 @@ gdt_init(void)
   // RSP0 is the boot stack from layout.cfg (used once ring 3 exists).
   tss.rsp[0] = LAYOUT_KERNEL_VIRT_BASE + LAYOUT_KERNEL_STACK_TOP;
   tss.ist[GDT_IST_DOUBLE_FAULT - 1] =
-      (uint64_t)(double_fault_stack + sizeof(double_fault_stack));
-  tss.ist[GDT_IST_NMI - 1] = (uint64_t)(nmi_stack + sizeof(nmi_stack));
+      ist_stack_top(&double_fault_stack, "#DF stack");
+  tss.ist[GDT_IST_NMI - 1] = ist_stack_top(&nmi_stack, "NMI stack");
   tss.iomap_base = sizeof(tss);
   gdt_set_tss(GDT_SEL_TSS / 8, &tss);
 
   gdt_load();
   kprintf("[gdt] loaded: code 0x%x, data 0x%x, TSS 0x%x; IST%d #DF stack, "
-          "IST%d NMI stack (%d bytes each)\n",
+          "IST%d NMI stack (%lu bytes each, guard pages at %p and %p)\n",
           GDT_SEL_KERNEL_CODE, GDT_SEL_KERNEL_DATA, GDT_SEL_TSS,
-          GDT_IST_DOUBLE_FAULT, GDT_IST_NMI, IST_STACK_SIZE);
+          GDT_IST_DOUBLE_FAULT, GDT_IST_NMI, (uint64_t)IST_STACK_SIZE,
+          (void *)double_fault_stack.guard, (void *)nmi_stack.guard);
 }
 
 uint16_t

@@ -12,6 +12,7 @@
 #include "mm_selftest.h"
 #include "paging.h"
 #include "pmm.h"
+#include "protect.h"
 
 #define TEST_PAGES      64 // pages the PMM test takes at once
 #define TEST_PATTERN    0x5A5AA5A5DEADBEEFULL
@@ -105,6 +106,22 @@ selftest_paging(void)
   kprintf("[test]   paging: page 0x%lx at %p and %p\n", phys, (void *)va,
           (void *)alias);
   return ok;
+}
+
+// Every guard page is unmapped: the kernel stack's and the IST stacks'
+// (gdt.c registers those).
+bool
+selftest_guard_pages(void)
+{
+  unsigned count = 0;
+  bool ok = true;
+
+  for (uint64_t va; (va = protect_guard_page(count)) != 0; count++) {
+    ok &= check(!paging_translate(va, NULL), "guard page unmapped");
+    kprintf("[test]   guard page %p below the %s\n", (void *)va,
+            protect_guard_page_stack(va));
+  }
+  return ok && check(count == 3, "kernel stack, #DF and NMI guard pages");
 }
 
 #if LAYOUT_AUTOMAP_ENABLED

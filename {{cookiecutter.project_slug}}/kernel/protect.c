@@ -10,6 +10,8 @@
 // 4 KiB). A push into it faults; the CPU cannot then push the #PF frame on
 // the same stack and raises #DF, which runs on its own IST stack (gdt.c) and
 // reports. A single frame larger than 4 KiB could still step over the guard.
+// Other stacks in the kernel window (the IST stacks, gdt.c) register guard
+// pages of their own with protect_add_guard_page.
 //
 // Intel SDM vol. 3A: 2.5 "Control Registers" (CR0.WP), 4.1.4 "Enumeration
 // of Paging Features by CPUID" (CPUID.80000001H:EDX.NX [bit 20]), 4.6
@@ -32,6 +34,7 @@
 #define KIB                1024
 #define KERNEL_STACK_VIRT  (LAYOUT_KERNEL_VIRT_BASE + LAYOUT_KERNEL_STACK_BASE)
 #define GUARD_PAGE_SIZE    PT_PAGE_SIZE
+#define MAX_GUARD_PAGES    4
 
 // kernel.ld: each section's bounds, page aligned.
 extern char __text_start[], __text_end[];
@@ -40,6 +43,13 @@ extern char __data_start[], __data_end[];
 extern char __bss_start[], __bss_end[];
 
 static uint64_t nx; // PTE_NX once EFER.NXE is on
+
+// The guard pages: the kernel stack's, then those registered.
+static struct guard_page {
+  uint64_t va;
+  const char *stack;
+} guard_pages[MAX_GUARD_PAGES] = {{KERNEL_STACK_VIRT, "kernel stack"}};
+static unsigned guard_page_count = 1;
 
 static inline void
 cpuid(uint32_t leaf, uint32_t *a, uint32_t *b, uint32_t *c, uint32_t *d)
@@ -80,16 +90,39 @@ protect_nx(void)
   return nx;
 }
 
-uint64_t
-protect_guard_page(void)
+void
+protect_add_guard_page(uint64_t va, const char *stack)
 {
-  return KERNEL_STACK_VIRT;
+  if (guard_page_count == MAX_GUARD_PAGES)
+    panic("protect_add_guard_page: more than %d guard pages", MAX_GUARD_PAGES);
+  if ((va & (GUARD_PAGE_SIZE - 1)) ||
+      va - LAYOUT_KERNEL_VIRT_BASE >= WINDOW_PAGES * PT_PAGE_SIZE)
+    panic("protect_add_guard_page: %p is not a page in the kernel window",
+          (void *)va);
+  guard_pages[guard_page_count++] = (struct guard_page){va, stack};
 }
 
-bool
-protect_in_guard_page(uint64_t address)
+uint64_t
+protect_guard_page(unsigned i)
 {
-  return address - KERNEL_STACK_VIRT < GUARD_PAGE_SIZE;
+  return i < guard_page_count ? guard_pages[i].va : 0;
+}
+
+static const struct guard_page *
+guard_page_at(uint64_t address)
+{
+  for (unsigned i = 0; i < guard_page_count; i++)
+    if (address - guard_pages[i].va < GUARD_PAGE_SIZE)
+      return &guard_pages[i];
+  return 0;
+}
+
+const char *
+protect_guard_page_stack(uint64_t address)
+{
+  const struct guard_page *guard = guard_page_at(address);
+
+  return guard ? guard->stack : 0;
 }
 
 static bool
@@ -102,7 +135,7 @@ inside(uint64_t va, const char *start, const char *end)
 static uint64_t
 rights(uint64_t va)
 {
-  if (protect_in_guard_page(va))
+  if (guard_page_at(va))
     return 0;
   if (inside(va, __text_start, __text_end))
     return PTE_PRESENT; // read-only, executable

@@ -1,6 +1,6 @@
 // The kernel image's page protections (see protect.c): write protection
 // for ring 0, NX, per-section rights in the kernel window and the guard
-// page below the initial kernel stack.
+// pages below the kernel's stacks.
 #ifndef PROTECT_H
 #define PROTECT_H
 
@@ -19,16 +19,21 @@ uint64_t protect_nx(void);
 
 // Set the rights of the 512 entries of `pt`, the page table that maps
 // physical [0, 2 MiB) at LAYOUT_KERNEL_VIRT_BASE: kernel text read-only and
-// executable, read-only data read-only, the stack guard page not present,
+// executable, read-only data read-only, the guard pages not present,
 // everything else writable and not executable. Does not flush the TLB: the
 // caller reloads CR3. Panics if the kernel image is not page aligned.
 void protect_kernel_window(uint64_t *pt);
 
-// The guard page's virtual address: the lowest page of the kernel stack
-// area, left unmapped.
-uint64_t protect_guard_page(void);
+// Leave the page at `va`, in the kernel window, unmapped: the guard page
+// below `stack` (its name in fault reports). The lowest page of the kernel
+// stack area is one already. Call before paging_init.
+void protect_add_guard_page(uint64_t va, const char *stack);
 
-// Whether a fault address lies in the stack guard page (a stack overflow).
-bool protect_in_guard_page(uint64_t address);
+// The i-th guard page (0 is the kernel stack's), or 0 past the last.
+uint64_t protect_guard_page(unsigned i);
+
+// The name of the stack whose guard page holds `address` (a fault there is
+// that stack overflowing), or NULL.
+const char *protect_guard_page_stack(uint64_t address);
 
 #endif

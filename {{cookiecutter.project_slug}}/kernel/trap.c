@@ -135,11 +135,11 @@ trap_fatal(const struct trap_frame *f, uint64_t cr2)
     trap_print_page_fault(cr2, f->error_code);
   if (f->vector == VECTOR_DOUBLE_FAULT)
     kprintf("  CR2=%016lx (the last page-fault address)\n", cr2);
+  const char *overflowed = protect_guard_page_stack(cr2);
   if ((f->vector == VECTOR_PAGE_FAULT || f->vector == VECTOR_DOUBLE_FAULT) &&
-      protect_in_guard_page(cr2))
-    kprintf("[trap] kernel stack overflow: CR2 is in the stack guard page "
-            "%p\n",
-            (void *)protect_guard_page());
+      overflowed)
+    kprintf("[trap] %s overflow: CR2 is in its guard page %p\n", overflowed,
+            (void *)(cr2 & ~(PT_PAGE_SIZE - 1)));
   trap_print_registers(f);
   kprintf("[trap] halted\n");
   kernel_finish(false); // a test build ends the emulator with a failure
