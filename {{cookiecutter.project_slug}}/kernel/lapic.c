@@ -1,10 +1,11 @@
-// The local APIC of the boot CPU: its registers, its interrupts (timer,
-// error, spurious) and its timer, calibrated against the PIT. Registers are
+// The local APIC of the boot CPU: mapping it, enabling it, and its error
+// and spurious interrupts (its timer is lapic_timer.c). Registers are
 // 32-bit, 16-byte aligned, in one 4 KiB page mapped uncached; they are read
 // and written only through lapic_read/lapic_write (mmio.h).
 // Intel SDM vol. 3A chapter 10 "Advanced Programmable Interrupt Controller
-// (APIC)" (2016-2021 editions; chapter 11 in later ones): table 10-1 for
-// the register map, 10.5.4 for the timer, 10.9 for the spurious vector.
+// (APIC)" (2016-2021 editions; chapter 11 in later ones): 10.4 for the
+// base address and enabling, 10.5.3 for errors, 10.9 for the spurious
+// vector.
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,61 +14,31 @@
 #include "idt.h"
 #include "kprintf.h"
 #include "lapic.h"
+#include "lapic_regs.h"
 #include "layout.h"
 #include "mmio.h"
-#include "pit.h"
 #include "trap.h"
-#include "tsc.h"
-#include "x86.h"
 
-// Register offsets, SDM vol. 3A table 10-1 "Local APIC Register Address Map".
-#define LAPIC_REG_ID            0x020
-#define LAPIC_REG_VERSION       0x030
-#define LAPIC_VERSION_MASK      0xFF
-#define LAPIC_MAX_LVT_SHIFT     16 // bits 23..16: LVT entries - 1
-#define LAPIC_MAX_LVT_MASK      0xFF
-#define LAPIC_REG_TPR           0x080     // task priority
-#define LAPIC_REG_EOI           0x0B0     // write 0: end of interrupt
-#define LAPIC_REG_SVR           0x0F0     // spurious interrupt vector
-#define LAPIC_SVR_ENABLE        (1u << 8) // APIC software enable
-#define LAPIC_REG_ESR           0x280     // error status
-#define LAPIC_REG_LVT_TIMER     0x320
-#define LAPIC_TIMER_PERIODIC    (1u << 17) // bits 18..17 = 01
-#define LAPIC_REG_LVT_ERROR     0x370
-#define LAPIC_LVT_MASKED        (1u << 16)
-#define LAPIC_REG_TIMER_INITIAL 0x380
-#define LAPIC_REG_TIMER_CURRENT 0x390
-#define LAPIC_REG_TIMER_DIVIDE  0x3E0
-#define LAPIC_DIVIDE_BY_16      0x3 // SDM figure 10-10: 0011b
-#define LAPIC_DIVISOR           16
-
-#define LAPIC_ID_SHIFT 24 // xAPIC id: bits 31..24
+#define LAPIC_VERSION_MASK  0xFF
+#define LAPIC_MAX_LVT_SHIFT 16 // bits 23..16: LVT entries - 1
+#define LAPIC_MAX_LVT_MASK  0xFF
+#define LAPIC_SVR_ENABLE    (1u << 8) // APIC software enable
+#define LAPIC_ID_SHIFT      24        // xAPIC id: bits 31..24
 
 // IA32_APIC_BASE MSR, SDM vol. 3A 10.4.4 (figure 10-5).
 #define APIC_BASE_ENABLE       (1ull << 11) // global enable
 #define APIC_BASE_ADDRESS_MASK 0x000FFFFFFFFFF000ull
 
-#define CALIBRATION_PIT_TICKS 1193 // 1 ms at PIT_FREQUENCY_HZ
-#define CALIBRATION_RUNS      3    // median of three (median_of_three)
-#define US_PER_SECOND         1000000u
-#define HZ_PER_KHZ            1000u
-#define FIRST_TICK_PERIODS    20 // lapic_wait_first_tick gives up after these
-#define TIMER_COUNT_MAX       0xFFFFFFFFu
-
 static volatile void *lapic;
-static volatile uint64_t ticks;
-static volatile uint64_t last_tick_tsc; // when the latest tick arrived
-static uint64_t bus_hz;
-static uint32_t timer_hz;
 static uint64_t spurious_count;
 
-static uint32_t
+uint32_t
 lapic_read(uint32_t reg)
 {
   return mmio_read32(lapic, reg);
 }
 
-static void
+void
 lapic_write(uint32_t reg, uint32_t value)
 {
   mmio_write32(lapic, reg, value);
@@ -77,16 +48,6 @@ void
 lapic_eoi(void)
 {
   lapic_write(LAPIC_REG_EOI, 0);
-}
-
-static bool
-lapic_timer_interrupt(struct trap_frame *frame)
-{
-  (void)frame;
-  last_tick_tsc = rdtsc();
-  ticks++;
-  lapic_eoi();
-  return true;
 }
 
 // The ESR latches errors; writing it (twice, back to back, 10.5.3) loads
@@ -141,7 +102,6 @@ lapic_init(uint64_t phys)
   if (!lapic)
     panic("lapic_init: cannot map the local APIC at 0x%lx", phys);
 
-  trap_set_handler(IDT_LAPIC_TIMER, lapic_timer_interrupt);
   trap_set_handler(IDT_LAPIC_ERROR, lapic_error_interrupt);
   trap_set_handler(IDT_LAPIC_SPURIOUS, lapic_spurious_interrupt);
 
@@ -159,160 +119,4 @@ lapic_init(uint64_t phys)
           version & LAPIC_VERSION_MASK,
           ((version >> LAPIC_MAX_LVT_SHIFT) & LAPIC_MAX_LVT_MASK) + 1, phys,
           (void *)lapic, IDT_LAPIC_SPURIOUS, IDT_LAPIC_ERROR);
-}
-
-// One calibration run's figures.
-struct clock_rates {
-  uint64_t bus_hz; // the timer's input clock
-  uint64_t tsc_hz;
-};
-
-// Three clocks read back to back.
-struct clock_sample {
-  uint16_t pit;   // counts down
-  uint32_t timer; // counts down
-  uint64_t tsc;
-};
-
-static void
-clock_sample(struct clock_sample *s)
-{
-  s->pit = pit_countdown_read();
-  s->timer = lapic_read(LAPIC_REG_TIMER_CURRENT);
-  s->tsc = rdtsc();
-}
-
-// The timer's input clock and the TSC's rate, measured over
-// CALIBRATION_PIT_TICKS of the PIT: the timer counts down from its maximum,
-// masked, and each end of the interval is a sample of all three clocks in
-// the same order, so the time the reads take cancels out. A short interval
-// keeps boot fast; the PIT's 0.84 us resolution is still 0.08 % of it.
-static struct clock_rates
-lapic_measure_rates(void)
-{
-  struct clock_sample start, now;
-
-  lapic_write(LAPIC_REG_TIMER_INITIAL, TIMER_COUNT_MAX);
-  pit_countdown_start();
-  clock_sample(&start);
-  do
-    clock_sample(&now);
-  while ((uint16_t)(start.pit - now.pit) < CALIBRATION_PIT_TICKS);
-  pit_countdown_stop();
-  lapic_write(LAPIC_REG_TIMER_INITIAL, 0); // stop
-
-  uint64_t pit_ticks = (uint16_t)(start.pit - now.pit);
-  uint64_t timer_counts = start.timer - now.timer;
-  return (struct clock_rates){
-      .bus_hz = timer_counts * LAPIC_DIVISOR * PIT_FREQUENCY_HZ / pit_ticks,
-      .tsc_hz = (now.tsc - start.tsc) * PIT_FREQUENCY_HZ / pit_ticks,
-  };
-}
-
-_Static_assert(CALIBRATION_RUNS == 3, "lapic_calibrate takes a median of 3");
-
-static uint64_t
-median_of_three(uint64_t a, uint64_t b, uint64_t c)
-{
-  uint64_t low = a < b ? a : b;
-  uint64_t high = a < b ? b : a;
-
-  return c < low ? low : c > high ? high : c;
-}
-
-// Measure CALIBRATION_RUNS times and keep the medians: an emulator whose
-// host thread is descheduled in the middle of a run gets that run wrong,
-// not the result. The TSC's rate goes to tsc.c, for short waits.
-static uint64_t
-lapic_calibrate(void)
-{
-  struct clock_rates r[CALIBRATION_RUNS];
-
-  lapic_write(LAPIC_REG_TIMER_DIVIDE, LAPIC_DIVIDE_BY_16);
-  lapic_write(LAPIC_REG_LVT_TIMER,
-              LAPIC_LVT_MASKED | IDT_LAPIC_TIMER); // one-shot
-  for (int i = 0; i < CALIBRATION_RUNS; i++)
-    r[i] = lapic_measure_rates();
-  tsc_set_hz(median_of_three(r[0].tsc_hz, r[1].tsc_hz, r[2].tsc_hz));
-  kprintf("[pit] %d runs of %u PIT ticks (%lu us): LAPIC timer input %lu, "
-          "%lu, %lu kHz; TSC %lu, %lu, %lu kHz\n",
-          CALIBRATION_RUNS, CALIBRATION_PIT_TICKS,
-          CALIBRATION_PIT_TICKS * (uint64_t)US_PER_SECOND / PIT_FREQUENCY_HZ,
-          r[0].bus_hz / HZ_PER_KHZ, r[1].bus_hz / HZ_PER_KHZ,
-          r[2].bus_hz / HZ_PER_KHZ, r[0].tsc_hz / HZ_PER_KHZ,
-          r[1].tsc_hz / HZ_PER_KHZ, r[2].tsc_hz / HZ_PER_KHZ);
-  return median_of_three(r[0].bus_hz, r[1].bus_hz, r[2].bus_hz);
-}
-
-void
-lapic_timer_start(uint32_t hz)
-{
-  bus_hz = lapic_calibrate(); // the median
-  uint64_t count = bus_hz / LAPIC_DIVISOR / hz;
-  if (count == 0 || count > TIMER_COUNT_MAX)
-    panic("lapic_timer_start: bus %lu Hz cannot give %u Hz", bus_hz, hz);
-  timer_hz = hz;
-  lapic_write(LAPIC_REG_TIMER_DIVIDE, LAPIC_DIVIDE_BY_16);
-  lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_TIMER_PERIODIC | IDT_LAPIC_TIMER);
-  lapic_write(LAPIC_REG_TIMER_INITIAL, (uint32_t)count);
-  kprintf("[lapic] bus frequency %lu.%06lu MHz; timer periodic at %u Hz "
-          "(divide by %d, initial count %lu)\n",
-          bus_hz / US_PER_SECOND, bus_hz % US_PER_SECOND, hz, LAPIC_DIVISOR,
-          count);
-}
-
-uint64_t
-lapic_ticks(void)
-{
-  return ticks;
-}
-
-// Spin until a tick arrives, for at most FIRST_TICK_PERIODS periods.
-static bool
-lapic_wait_first_tick(void)
-{
-  uint64_t seen = ticks;
-  uint64_t limit = tsc_cycles(FIRST_TICK_PERIODS * US_PER_SECOND / timer_hz);
-  uint64_t begin = rdtsc();
-
-  while (ticks == seen)
-    if (rdtsc() - begin > limit)
-      return false;
-  return true;
-}
-
-// The window starts half a period after a tick, so that no tick is near
-// either of its ends, and the CPU halts between ticks until a tick arrives
-// after the end: busy-polling a clock instead makes QEMU's TCG deliver the
-// timer's interrupts late, losing some. A first tick is awaited without
-// halting, so a timer that raises no interrupt cannot hang the boot.
-uint64_t
-lapic_ticks_during(uint32_t microseconds)
-{
-  if (!(rflags_read() & RFLAGS_IF))
-    panic("lapic_ticks_during: interrupts are off");
-  if (!lapic_wait_first_tick()) {
-    kprintf("[lapic] no timer interrupt within %u periods: the timer does not "
-            "run\n",
-            FIRST_TICK_PERIODS);
-    return 0;
-  }
-  uint64_t start = ticks;
-  uint64_t end = last_tick_tsc + tsc_cycles(US_PER_SECOND / timer_hz / 2) +
-                 tsc_cycles(microseconds);
-  while (last_tick_tsc < end)
-    cpu_wait_for_interrupt();
-  uint64_t counted = ticks - start - 1; // the last one came after the end
-  uint64_t expected =
-      (timer_hz * (uint64_t)microseconds + US_PER_SECOND / 2) / US_PER_SECOND;
-  kprintf("[lapic] %lu ticks in %u us timed by the TSC (%lu expected at %u "
-          "Hz)\n",
-          counted, microseconds, expected, timer_hz);
-  return counted;
-}
-
-uint64_t
-lapic_bus_hz(void)
-{
-  return bus_hz;
 }

@@ -15,6 +15,7 @@
 #include "idt.h"
 #include "kprintf.h"
 #include "lapic.h"
+#include "lapic_timer.h"
 #include "layout.h"
 #include "paging.h"
 #include "pic.h"

@@ -10,6 +10,7 @@
 #include "gdt.h"
 #include "kprintf.h"
 #include "lapic.h"
+#include "lapic_timer.h"
 #include "layout.h"
 #include "platform_selftest.h"
 #include "trap.h"

@@ -1,0 +1,28 @@
+// The local APIC's register map, shared by lapic.c (the APIC itself) and
+// lapic_timer.c (its timer). Registers are 32-bit, 16-byte aligned, in one
+// 4 KiB page: SDM vol. 3A table 10-1 "Local APIC Register Address Map"
+// (chapter 10 in the 2016-2021 editions, 11 in later ones).
+#ifndef LAPIC_REGS_H
+#define LAPIC_REGS_H
+
+#include <stdint.h>
+
+#define LAPIC_REG_ID            0x020
+#define LAPIC_REG_VERSION       0x030
+#define LAPIC_REG_TPR           0x080 // task priority
+#define LAPIC_REG_EOI           0x0B0 // write 0: end of interrupt
+#define LAPIC_REG_SVR           0x0F0 // spurious interrupt vector
+#define LAPIC_REG_ESR           0x280 // error status
+#define LAPIC_REG_LVT_TIMER     0x320
+#define LAPIC_REG_LVT_ERROR     0x370
+#define LAPIC_REG_TIMER_INITIAL 0x380
+#define LAPIC_REG_TIMER_CURRENT 0x390
+#define LAPIC_REG_TIMER_DIVIDE  0x3E0
+
+#define LAPIC_LVT_MASKED (1u << 16) // in every LVT entry
+
+// Read or write a register of the mapped local APIC (lapic_init maps it).
+uint32_t lapic_read(uint32_t reg);
+void lapic_write(uint32_t reg, uint32_t value);
+
+#endif

@@ -1,0 +1,24 @@
+// The local APIC timer: calibrated against the PIT, then periodic at the
+// configured rate, counting ticks (lapic_timer.c).
+#ifndef LAPIC_TIMER_H
+#define LAPIC_TIMER_H
+
+#include <stdint.h>
+
+// Measure the timer's input clock (and the TSC's rate, for tsc.c) against
+// the PIT, then run the timer periodically at `hz` on vector
+// IDT_LAPIC_TIMER, counting ticks. Ticks are only counted once interrupts
+// are enabled. Needs lapic_init.
+void lapic_timer_start(uint32_t hz);
+
+// Ticks counted since lapic_timer_start.
+uint64_t lapic_ticks(void);
+
+// Ticks counted during a wait of `microseconds` by the TSC (interrupts must
+// be enabled). Logs the count against what the rate predicts.
+uint64_t lapic_ticks_during(uint32_t microseconds);
+
+// The bus (timer input) frequency measured by lapic_timer_start, in Hz.
+uint64_t lapic_bus_hz(void);
+
+#endif
