@@ -147,3 +147,19 @@ def test_memory_benchmark_runs(project):
     assert re.search(r"pmm alloc\+free .*: [\d.]+ ns/op", result.stdout), result.stdout
     assert re.search(r"fba alloc\+free .*: [\d.]+ ns/op", result.stdout), result.stdout
     assert re.search(r"128 MiB: [\d.]+ s", result.stdout), result.stdout
+
+
+@pytest.mark.slow
+def test_template_benchmark_runs():
+    """The template's benchmark (tools/bench.py) runs and prints every figure
+    its README table shows. It measures; this only checks it still works."""
+    from conftest import ROOT
+    result = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tools", "bench.py"),
+                             "--runs", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:]
+    for row in (r"QEMU: boot to `ready` \| [\d.]+ s \| [\d.]+ s \| [\d.]+",
+                r"Bochs: boot to `ready` \| [\d.]+ s \| [\d.]+ s \| [\d.]+",
+                r"8 GiB \| [\d.]+ s", r"generate \+ build \(make -j2\) \| [\d.]+ s",
+                r"kernel +\d+ +\d+ +[\d.]+%", r"pmm alloc\+free .*: [\d.]+ ns/op"):
+        assert re.search(row, result.stdout), (row, result.stdout)

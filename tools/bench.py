@@ -9,7 +9,9 @@ Not a test: it asserts nothing, it measures.
   * the same for a bare boot sector that prints "ready" and nothing else,
     on the same emulator in the same run: the floor no loader can beat;
   * QEMU boot time with 128 MiB and with 8 GiB of RAM;
-  * time to generate a fresh project and build it (make -j2).
+  * time to generate a fresh project and build it (make -j2);
+  * the loader's and kernel's sizes against their areas (`make size`) and
+    the PMM's and FBA's cost on the host (the project's tools/bench_mm.py).
 
 Usage: /usr/bin/python3 tools/bench.py [--runs 10]
 """
@@ -193,6 +195,11 @@ def main():
         large = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 8192), log))
         build_runs = max(3, runs // 3)
         build = median_of(build_runs, lambda: generate_and_build(workdir))
+        sizes = subprocess.run(["make", "-s", "-C", project, "size"], check=True,
+                               stdout=subprocess.PIPE, universal_newlines=True).stdout
+        allocators = subprocess.run(
+            ["python3", "tools/bench_mm.py", "--gen", "build/gen", "--memory"], cwd=project,
+            check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout
 
     print("Measured %s on %s (%d cores), median of %d runs (%d for the build)."
           % (time.strftime("%Y-%m-%d"), platform.node() or "this machine", os.cpu_count(),
@@ -205,6 +212,18 @@ def main():
     print("| QEMU: boot to `ready`, 128 MiB | %.3f s | | |" % small)
     print("| QEMU: boot to `ready`, 8 GiB | %.3f s | | %.2f vs 128 MiB |" % (large, large / small))
     print("| generate + build (make -j2) | %.3f s | | |" % build)
+    print()
+    print("Sizes of the default project (`make size`):")
+    print()
+    print("```")
+    print(sizes.rstrip())
+    print("```")
+    print()
+    print("Memory managers on the host (the project's `make bench`, without its boots):")
+    print()
+    print("```")
+    print(allocators.rstrip())
+    print("```")
     return 0
 
 
