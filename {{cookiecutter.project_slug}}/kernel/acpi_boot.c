@@ -1,26 +1,19 @@
-// The kernel's side of ACPI: where the RSDP comes from, and a mapper that
-// places tables in the ACPI area [LAYOUT_ACPI_AREA_BASE, + PAGES pages),
-// read-only. acpi.c does the parsing and checking.
-//
-// The area is handed out from the bottom; a range that lies inside one
-// already mapped is reused, and a range that starts on the same page as the
-// last one mapped grows that mapping in place (a table's header is mapped
-// before its full length is known). A table that does not fit in what is
-// left is reported by acpi.c and skipped.
+// The kernel's side of ACPI: where the RSDP comes from, and the ACPI area
+// [LAYOUT_ACPI_AREA_BASE, + PAGES pages) where tables are mapped read-only
+// (acpi_area.c decides where). acpi.c does the parsing and checking; a
+// table that does not fit in what is left of the area is reported there
+// and skipped.
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "acpi.h"
+#include "acpi_area.h"
 #include "acpi_boot.h"
 #include "bootinfo.h"
 #include "kprintf.h"
 #include "layout.h"
 #include "mmio.h"
-
-#define PAGE_SIZE         4096ull
-#define PAGE_MASK         (PAGE_SIZE - 1)
-#define AREA_MAX_MAPPINGS 32
 
 // BIOS areas that may hold the RSDP, ACPI 6.5 section 5.2.5.1.
 #define BDA_EBDA_SEGMENT 0x40E   // u16 in the BIOS data area
@@ -30,61 +23,21 @@
 #define BIOS_AREA_START  0xE0000
 #define BIOS_AREA_END    0x100000
 
-struct area_mapping {
-  uint64_t phys; // first page
-  uint64_t pages;
-  uint64_t slot; // first page index in the area
-};
+static bool
+area_map_pages(void *context, uint64_t virt, uint64_t phys, uint64_t pages)
+{
+  (void)context;
+  return mmio_map(virt, phys, pages, MMIO_NO_EXEC) != 0;
+}
 
-struct area {
-  struct area_mapping mappings[AREA_MAX_MAPPINGS];
-  int count;
-  uint64_t next_slot;
+static struct acpi_area area = {
+    .base = LAYOUT_ACPI_AREA_BASE,
+    .pages = LAYOUT_ACPI_AREA_PAGES,
+    .map = area_map_pages,
 };
-
-static struct area area;
 static struct acpi_info acpi;
 static struct acpi_rsdp rsdp_copy;
 static bool acpi_ok;
-
-static const void *
-area_address(const struct area_mapping *m, uint64_t phys)
-{
-  return (const void *)(LAYOUT_ACPI_AREA_BASE + m->slot * PAGE_SIZE +
-                        (phys - m->phys));
-}
-
-// The acpi_mapper for the kernel: see the comment at the top.
-static const void *
-area_map(void *context, uint64_t phys, uint64_t length)
-{
-  struct area *a = context;
-  uint64_t first = phys & ~PAGE_MASK;
-  uint64_t end;
-
-  if (length == 0 || length > UINT64_MAX - PAGE_SIZE - phys)
-    return 0; // empty, or wraps around the address space
-  end = phys + length;
-  uint64_t pages =
-      ((end + PAGE_MASK) & ~PAGE_MASK) / PAGE_SIZE - first / PAGE_SIZE;
-  for (int i = 0; i < a->count; i++) {
-    struct area_mapping *m = &a->mappings[i];
-    if (m->phys <= first &&
-        first / PAGE_SIZE + pages <= m->phys / PAGE_SIZE + m->pages)
-      return area_address(m, phys);
-  }
-  uint64_t slot = a->next_slot;
-  if (a->count > 0 && a->mappings[a->count - 1].phys == first)
-    slot = a->mappings[--a->count].slot; // grow the last mapping in place
-  if (pages > LAYOUT_ACPI_AREA_PAGES - slot || a->count == AREA_MAX_MAPPINGS)
-    return 0;
-  if (!mmio_map(LAYOUT_ACPI_AREA_BASE + slot * PAGE_SIZE, first, pages,
-                MMIO_NO_EXEC))
-    return 0;
-  a->mappings[a->count++] = (struct area_mapping){first, pages, slot};
-  a->next_slot = slot + pages;
-  return area_address(&a->mappings[a->count - 1], phys);
-}
 
 static const uint8_t *
 low_memory(uint64_t phys)
@@ -174,7 +127,7 @@ acpi_print_madt(const struct madt_info *madt)
 bool
 acpi_init(const struct boot_info *info)
 {
-  struct acpi_mapper mapper = {area_map, &area};
+  struct acpi_mapper mapper = {acpi_area_map, &area};
   uint64_t rsdp_phys = rsdp_find(info);
 
   if (rsdp_phys == 0) {
