@@ -27,8 +27,9 @@
 __attribute__((noreturn)) void kmain(struct boot_info *info);
 
 // The ready line's tick count is measured over this many timer periods,
-// timed by the PIT: long enough that a dead or miscalibrated timer shows,
-// short enough not to slow the boot (10 ms at the default 1000 Hz).
+// timed by the TSC (whose rate was measured against the PIT): long enough
+// that a dead or miscalibrated timer shows, short enough not to slow the
+// boot (10 ms at the default 1000 Hz).
 #define TICK_CHECK_PERIODS 10
 #define US_PER_SECOND      1000000u
 
