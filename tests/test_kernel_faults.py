@@ -19,7 +19,7 @@ import pytest
 from conftest import bake
 from conftest import boot as boot_image
 
-FAULTS = ["divide", "page_fault", "write_text", "exec_data", "stack_overflow",
+FAULTS = ["divide", "page_fault", "write_text", "exec_data", "exec_page_table", "stack_overflow",
           "pmm_exhaust", "fba_exhaust", "automap"]
 MEMORY = 16          # MiB: small, so the exhaustion cases are quick
 TRAP_FIELDS = ["RIP=0008:", "RFLAGS=", "RSP=0010:", "RAX=", "R15=", "CR3=", "[trap] halted"]
@@ -94,6 +94,8 @@ def assert_reported_and_failed(log, fault):
                     "(protection, write, kernel)"]),
     ("exec_data", ["#PF page fault: vector 14 (0xe), error code 0x11",
                    "(protection, read, kernel, instruction fetch)"]),
+    ("exec_page_table", ["#PF page fault: vector 14 (0xe), error code 0x11",
+                         "(protection, read, kernel, instruction fetch)"]),
     ("stack_overflow", ["[trap] unexpected #DF double fault: vector 8 (0x8), error code 0x0",
                         "[trap] kernel stack overflow: CR2 is in its guard page"]),
 ])

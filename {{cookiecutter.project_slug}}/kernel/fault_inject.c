@@ -71,6 +71,24 @@ fault_exec_data(void)
   kprintf("[fault] exec_data: code in .data ran (no NX on this CPU)\n");
 }
 
+// Code written into a page table, through the recursive slot, must not run:
+// the slot's PML4 entry is NX (paging.c). The RET goes into the top byte of
+// the table's last entry, which stays not present either way.
+static void
+fault_exec_page_table(void)
+{
+  uint64_t va = paging_scratch_region();
+
+  if (paging_prepare(va) != 0)
+    panic("fault_exec_page_table: no memory for the scratch page tables");
+  volatile uint8_t *table =
+      (volatile uint8_t *)pt_recursive_table_va(LAYOUT_PAGE_TABLE_SLOT, va, 1);
+  table[PT_PAGE_SIZE - 1] = X86_RET;
+  ((void (*)(void))(uintptr_t)(table + PT_PAGE_SIZE - 1))();
+  kprintf("[fault] exec_page_table: code in a page table ran (no NX on this "
+          "CPU)\n");
+}
+
 // Each call keeps a frame of OVERFLOW_FRAME_BYTES live across the next.
 static uint64_t
 recurse(uint64_t depth)
@@ -172,6 +190,7 @@ static const struct fault faults[] = {
     {"page_fault", fault_page_fault},
     {"write_text", fault_write_text},
     {"exec_data", fault_exec_data},
+    {"exec_page_table", fault_exec_page_table},
     {"stack_overflow", fault_stack_overflow},
     {"pmm_exhaust", fault_pmm_exhaust},
     {"fba_exhaust", fault_fba_exhaust},

@@ -161,8 +161,11 @@ paging_init(void)
   // layout.cfg's rules guarantee this slot touches no virtual area
   // (tools/layout.py: page-table-slot).
   recursive_slot = LAYOUT_PAGE_TABLE_SLOT;
-  pml4[recursive_slot] = pml4_phys | PTE_PRESENT | PTE_WRITABLE;
   protect_init(); // CR0.WP, and EFER.NXE if the CPU has NX
+  // Through the slot, the tables' own entries act as leaf entries: NX here
+  // covers every level below, so page tables are never executable, whatever
+  // the entries in them say.
+  pml4[recursive_slot] = pml4_phys | PTE_PRESENT | PTE_WRITABLE | protect_nx();
   drop_identity_map(pml4);
   protect_kernel_window(kernel_window_table(pml4)); // W^X, stack guard
   kernel_pt =
