@@ -26,7 +26,10 @@
 #define CALIBRATION_RUNS      3    // median of three (median_of_three)
 #define US_PER_SECOND         1000000u
 #define HZ_PER_KHZ            1000u
-#define FIRST_TICK_PERIODS    20 // lapic_wait_first_tick gives up after these
+// lapic_wait_first_tick gives up after this many periods, or this long if
+// that is longer: an emulator can hold a busy CPU's interrupts for a few ms.
+#define FIRST_TICK_PERIODS 20
+#define FIRST_TICK_MIN_US  200000
 
 static volatile uint64_t ticks;
 static volatile uint64_t last_tick_tsc; // when the latest tick arrived
@@ -150,12 +153,20 @@ lapic_ticks(void)
   return ticks;
 }
 
-// Spin until a tick arrives, for at most FIRST_TICK_PERIODS periods.
+// Spin until a tick arrives, for at most first_tick_limit_us().
+static uint32_t
+first_tick_limit_us(void)
+{
+  uint32_t us = FIRST_TICK_PERIODS * (US_PER_SECOND / timer_hz);
+
+  return us > FIRST_TICK_MIN_US ? us : FIRST_TICK_MIN_US;
+}
+
 static bool
 lapic_wait_first_tick(void)
 {
   uint64_t seen = ticks;
-  uint64_t limit = tsc_cycles(FIRST_TICK_PERIODS * US_PER_SECOND / timer_hz);
+  uint64_t limit = tsc_cycles(first_tick_limit_us());
   uint64_t begin = rdtsc();
 
   while (ticks == seen)
@@ -164,28 +175,37 @@ lapic_wait_first_tick(void)
   return true;
 }
 
-// The window starts half a period after a tick, so that no tick is near
-// either of its ends, and the CPU halts between ticks until a tick arrives
-// after the end: busy-polling a clock instead makes QEMU's TCG deliver the
-// timer's interrupts late, losing some. A first tick is awaited without
-// halting, so a timer that raises no interrupt cannot hang the boot.
+// The tick window starts half a period after a tick, so that no tick is
+// near either of its ends. The CPU halts between ticks (busy-polling a
+// clock makes QEMU's TCG deliver the timer's interrupts late, losing or
+// delaying ticks), and every check of the tick count is made with
+// interrupts off, so that a tick cannot land between a check and the halt
+// after it. The first tick is awaited without halting, so a timer that
+// raises no interrupt cannot hang the boot; the window is anchored on the
+// tick after it, which a halted CPU takes on time.
 uint64_t
 lapic_ticks_during(uint32_t microseconds)
 {
   if (!(rflags_read() & RFLAGS_IF))
     panic("lapic_ticks_during: interrupts are off");
   if (!lapic_wait_first_tick()) {
-    kprintf("[lapic] no timer interrupt within %u periods: the timer does not "
+    kprintf("[lapic] no timer interrupt within %u us: the timer does not "
             "run\n",
-            FIRST_TICK_PERIODS);
+            first_tick_limit_us());
     return 0;
   }
+  interrupts_disable();
+  uint64_t seen = ticks;
+  while (ticks == seen)
+    cpu_wait_for_interrupt();
   uint64_t start = ticks;
   uint64_t end = last_tick_tsc + tsc_cycles(US_PER_SECOND / timer_hz / 2) +
                  tsc_cycles(microseconds);
   while (last_tick_tsc < end)
     cpu_wait_for_interrupt();
   uint64_t counted = ticks - start - 1; // the last one came after the end
+  interrupts_enable();
+
   uint64_t expected =
       (timer_hz * (uint64_t)microseconds + US_PER_SECOND / 2) / US_PER_SECOND;
   kprintf("[lapic] %lu ticks in %u us timed by the TSC (%lu expected at %u "

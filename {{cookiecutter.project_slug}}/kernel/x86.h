@@ -32,12 +32,14 @@ cpu_pause(void)
   __asm__ volatile("pause");
 }
 
-// Halt until the next interrupt. Interrupts must be enabled, or this never
-// returns (an NMI aside).
+// With interrupts disabled: enable them and halt until the next one, then
+// disable them again. STI takes effect only after the next instruction, so
+// no interrupt can slip in between a check made with interrupts off and
+// the HLT (it would then wait for the one after).
 static inline void
 cpu_wait_for_interrupt(void)
 {
-  __asm__ volatile("hlt");
+  __asm__ volatile("sti; hlt; cli" : : : "memory");
 }
 
 // Bochs magic breakpoint: `make run-bochs-debug` stops in the Bochs debugger
