@@ -5,7 +5,7 @@ ready line match the machine it was given, and that the self-tests pass.
 """
 import pytest
 
-from conftest import assert_ticks_match_rate, baked_with_test_image, boot, ready_values
+from conftest import assert_ticks_match_rate, bake, baked_with_test_image, boot, make, ready_values
 
 TIMER_HZ = 1000           # the default lapic_timer_hz
 
@@ -64,3 +64,13 @@ def test_bochs_finds_acpi_and_runs_the_timer(project):
     assert "[acpi] MADT" in log
     assert int(values["cpus"]) == 1
     assert_ticks_match_rate(values, TIMER_HZ)
+
+
+@pytest.mark.parametrize("timer_hz", [10, 1000])
+def test_timer_rates_at_the_ends_of_their_range(tmp_path, timer_hz):
+    """The slowest and fastest rates lapic_timer_hz allows calibrate, count
+    ten ticks over ten periods, and pass the self-tests."""
+    project = bake(tmp_path, lapic_timer_hz=str(timer_hz))
+    make(project, "test-image")
+    values, log = booted(project)
+    assert_ticks_match_rate(values, timer_hz)

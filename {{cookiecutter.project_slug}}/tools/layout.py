@@ -51,6 +51,7 @@ KERNEL_LOAD_MIN = 128 * KIB
 KERNEL_BSS_MIN = 48 * KIB
 KERNEL_VIRT_MIN = 0xFFFFFFFF80000000   # -mcmodel=kernel: the top 2 GiB
 KERNEL_WINDOW_SIZE = 4 * MIB           # two 2 MiB windows onto physical memory
+PD_SPAN = 1 << 30                       # one page directory maps 1 GiB
 HIGHER_HALF = 0xFFFF800000000000       # canonical kernel half
 PML4_SLOT_SIZE = 1 << 39                # one PML4 entry maps 512 GiB
 FIRST_KERNEL_SLOT = 256                 # PML4 entries 256..511 map the higher half
@@ -68,7 +69,7 @@ LICENSES = ("MIT", "BSD-2-Clause", "Apache-2.0", "Unlicense")
 COUNT_RANGES = {
     "acpi_area_pages": (1, 512),
     "emulator_cpus": (1, 64),
-    "lapic_timer_hz": (10, 10000),
+    "lapic_timer_hz": (10, 1000),
 }
 EMULATOR_MEMORY_RANGE = (32 * MIB, 1 << 40)
 
@@ -139,8 +140,9 @@ RULES = (
          tuple(p.name for p in PARAM_TABLE if p.kind == "size")),
     Rule("parse-switch", "Switches are y or n (any case).", "Anything else is a typo.", ("automap_enabled",)),
     Rule("parse-count", "Counts are decimal integers.", "Strict parsing.", tuple(COUNT_RANGES)),
-    Rule("count-range", "acpi_area_pages is 1..512, emulator_cpus 1..64, lapic_timer_hz 10..10000.",
-         "The ACPI area must hold at least one table page; QEMU and Bochs limits; a usable timer rate.",
+    Rule("count-range", "acpi_area_pages is 1..512, emulator_cpus 1..64, lapic_timer_hz 10..1000.",
+         "The ACPI area must hold at least one table page; QEMU and Bochs limits; a timer rate that "
+         "emulators without KVM deliver on time (above 1 kHz, QEMU under TCG drops ticks).",
          tuple(COUNT_RANGES)),
     Rule("emulator-memory", "emulator_memory is 32M..1024G and a multiple of 1M.",
          "QEMU and Bochs take whole MiB; the kernel needs room above its first 2 MiB.", ("emulator_memory",)),
@@ -187,8 +189,9 @@ RULES = (
          "A region written while another one is still in use corrupts it.",
          tuple(p.name for p in PARAM_TABLE[5:17])),
     Rule("kernel-virt-base", "kernel_virt_base is 2 MiB aligned, at or above 0xFFFFFFFF80000000, and the "
-         "4 MiB kernel window above it ends at or below 2^64.",
-         "-mcmodel=kernel needs the top 2 GiB; the window is mapped with 2 MiB pages.", ("kernel_virt_base",)),
+         "4 MiB kernel window above it ends at or below 2^64 without crossing a 1 GiB boundary.",
+         "-mcmodel=kernel needs the top 2 GiB; the window is mapped with 2 MiB pages from one page "
+         "directory.", ("kernel_virt_base",)),
     Rule("virt-align", "Virtual areas have 4 KiB aligned bases and non-zero 4 KiB multiple sizes.",
          "They are mapped page by page.",
          ("pmm_area_base", "pmm_area_size", "acpi_area_base", "automap_base", "automap_size",
@@ -690,6 +693,12 @@ def _check_kernel_virt_base(v, raw):
         out.append(_v(v, raw, "kernel_virt_base", "kernel-virt-base",
                       "the 4 MiB kernel window %s must end at or below 2^64: use 0xFFFFFFFFFFC00000 or below"
                       % rng(base, base + KERNEL_WINDOW_SIZE)))
+    elif base // PD_SPAN != (base + KERNEL_WINDOW_SIZE - 1) // PD_SPAN:
+        boundary = align_up(base, PD_SPAN)
+        out.append(_v(v, raw, "kernel_virt_base", "kernel-virt-base",
+                      "the 4 MiB kernel window %s crosses the 1 GiB boundary at %s, but it is mapped from "
+                      "one page directory: use %s" % (rng(base, base + KERNEL_WINDOW_SIZE), hx(boundary),
+                                                     hx(boundary - KERNEL_WINDOW_SIZE))))
     return out
 
 
