@@ -19,26 +19,43 @@
 %define SYSCTL_RESET    0x01    ; never set: it resets the machine
 %define A20_TEST_LOW    0x0500  ; 0000:0500 and FFFF:0510 are the same
 %define A20_TEST_HIGH   0x0510  ; byte when A20 is off
+%define KBC_OUTPUT_NO_RESET 0x01 ; output port bit 0 low resets the CPU
+%define IO_DELAY_PORT   0x80    ; POST code port: a write takes about 1 us
 
 a20_enable:
         call a20_check
         jnc .on
         mov ax, 0x2401
         int 0x15
-        call a20_check
+        call a20_settled
         jnc .on
         call a20_keyboard_controller
-        call a20_check
+        call a20_settled
         jnc .on
         in al, SYSCTL_PORT_A
         or al, SYSCTL_A20
         and al, ~SYSCTL_RESET
         out SYSCTL_PORT_A, al
-        call a20_check
+        call a20_settled
         jnc .on
         mov si, msg_a20
         jmp fail
 .on:
+        ret
+
+; a20_settled: CF clear once A20 reads as on. A keyboard controller can take
+; a while to switch the gate, so it looks up to 65536 times, about 1 us apart.
+a20_settled:
+        push cx
+        xor cx, cx
+.try:
+        call a20_check
+        jnc .done
+        out IO_DELAY_PORT, al
+        loop .try
+        stc
+.done:
+        pop cx
         ret
 
 ; a20_check: CF clear if A20 is on. Writes two test bytes and restores them.
@@ -79,7 +96,8 @@ a20_keyboard_controller:
         call kbc_wait_input
         mov al, KBC_CMD_DISABLE_KBD
         out KBC_COMMAND, al
-        call kbc_wait_input
+        call kbc_drain                  ; a key pressed before would read
+        call kbc_wait_input             ; as the output port
         mov al, KBC_CMD_READ_OUTPUT
         out KBC_COMMAND, al
         call kbc_wait_output
@@ -90,7 +108,7 @@ a20_keyboard_controller:
         out KBC_COMMAND, al
         call kbc_wait_input
         mov al, ah
-        or al, KBC_OUTPUT_A20
+        or al, KBC_OUTPUT_A20 | KBC_OUTPUT_NO_RESET
         out KBC_DATA, al
         call kbc_wait_input
         mov al, KBC_CMD_ENABLE_KBD
@@ -108,6 +126,21 @@ kbc_wait_input:
         in al, KBC_COMMAND
         test al, KBC_STATUS_IN_FULL
         loopnz .poll
+        pop cx
+        ret
+
+; kbc_drain: read and drop whatever waits in the output buffer (at most 16
+; bytes, so a stuck status bit cannot hang it).
+kbc_drain:
+        push cx
+        mov cx, 16
+.next:
+        in al, KBC_COMMAND
+        test al, KBC_STATUS_OUT_FULL
+        jz .done
+        in al, KBC_DATA
+        loop .next
+.done:
         pop cx
         ret
 

@@ -83,6 +83,24 @@ read_sectors:
         mov bx, [read_end]
         ret
 
+; floppy_motor_off: the BIOS leaves the drive motor running after a read and
+; stops it from its timer interrupt about two seconds later; the kernel
+; masks that interrupt sooner, so stage2 stops the motor itself through the
+; controller's digital output register (motor bits clear, controller out of
+; reset, DMA and interrupt enabled). Only for floppy boot drives.
+%define FDC_DOR                 0x3F2
+%define FDC_DOR_MOTORS_OFF      0x0C    ; bit 2: not reset, bit 3: DMA/IRQ on
+%define FIRST_HARD_DISK         0x80
+
+floppy_motor_off:
+        cmp byte [boot_drive], FIRST_HARD_DISK
+        jae .done
+        mov dx, FDC_DOR
+        mov al, FDC_DOR_MOTORS_OFF
+        out dx, al
+.done:
+        ret
+
 read_lba:       dw 0
 read_left:      dw 0
 read_count:     dw 0

@@ -99,8 +99,7 @@ kernel_verify:
         mov ecx, [kernel_size]
         sub ecx, KERNEL_TRAILER_SIZE
         jbe .no_trailer                 ; too short to hold a trailer and code
-        call unreal_enter
-        cli                             ; keep BIOS code off the flat segments
+        call unreal_enter               ; interrupts stay off until the end
         mov esi, LAYOUT_KERNEL_LOAD_ADDR
         mov ebx, 1                      ; a
         xor edx, edx                    ; sum
@@ -242,11 +241,12 @@ read_cluster_run:
         mov ecx, [bytes_left]
 .copy:
         sub [bytes_left], ecx
-        call unreal_enter
+        call unreal_enter               ; interrupts off for the copy
         movzx esi, word [bounce]
         mov edi, [destination]
         add [destination], ecx
         a32 rep movsb
+        sti
         ret
 
 ; check_cluster: halt unless AX is a data cluster (the chain is broken or

@@ -28,7 +28,9 @@
 %define PIC1_DATA       0x21
 %define PIC2_DATA       0xA1
 
-; boot_tables_build: zero the four tables and fill them in.
+; boot_tables_build: zero the four tables and fill them in. Interrupts stay
+; off from here on: the tables may cover the EBDA, which BIOS interrupt
+; handlers use.
 boot_tables_build:
         call unreal_enter
         mov edi, LAYOUT_BOOT_PAGE_TABLES

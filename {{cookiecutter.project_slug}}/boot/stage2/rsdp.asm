@@ -16,7 +16,7 @@
 %define CONVENTIONAL_END        0xA0000
 
 rsdp_find:
-        call unreal_enter
+        call unreal_enter               ; interrupts off while scanning
         movzx esi, word [BDA_EBDA_SEGMENT]
         shl esi, 4
         jz .bios_area
@@ -30,6 +30,7 @@ rsdp_find:
         mov ecx, (BIOS_AREA_END - BIOS_AREA_START) / 16
         call rsdp_scan
         jnc .found
+        sti
         mov si, msg_no_rsdp
         call print_line
         ret
@@ -39,6 +40,7 @@ rsdp_find:
         mov edi, LAYOUT_E820_BUFFER + BOOTINFO_OFF_RSDP_COPY
         mov ecx, BOOTINFO_RSDP_COPY_SIZE
         a32 rep movsb
+        sti
         mov si, msg_rsdp
         call print
         pop eax

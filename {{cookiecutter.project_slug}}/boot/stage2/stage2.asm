@@ -47,6 +47,7 @@ stage2_start:
         mov [LAYOUT_E820_BUFFER + BOOTINFO_OFF_TSC_INFO], eax
         mov [LAYOUT_E820_BUFFER + BOOTINFO_OFF_TSC_INFO + 4], edx
 
+        call floppy_motor_off           ; the BIOS timer would have, later
         mov si, msg_long_mode
         call print_line
         call serial_drain

@@ -5,6 +5,10 @@
 ; hidden part of the segment registers, so real-mode code (and the BIOS) keeps
 ; working while 32-bit addresses reach above 1 MiB. Some BIOS calls switch
 ; modes and reset the limit, so callers re-enter unreal mode before each use.
+; unreal_enter returns with interrupts off, and callers keep them off while
+; they use 32-bit addresses: an interrupt handler may reload DS or ES (and
+; so the limit) or change the upper halves of ESI, EDI and ECX. They turn
+; interrupts back on (sti) before the next BIOS call.
 ;
 ; The same GDT is used to enter long mode. A 16-bit LGDT loads a 24-bit base:
 ; this table must lie below 16 MiB, which it does inside the stage2 area.
@@ -23,7 +27,8 @@ gdt_pointer:
         dw gdt_end - gdt - 1
         dd gdt
 
-; unreal_enter: DS and ES get a 4 GiB limit (and keep base 0).
+; unreal_enter: DS and ES get a 4 GiB limit (and keep base 0). Returns with
+; interrupts disabled.
 unreal_enter:
         pushad
         push ds
@@ -40,6 +45,5 @@ unreal_enter:
         mov cr0, eax
         pop es
         pop ds
-        sti
         popad
         ret
