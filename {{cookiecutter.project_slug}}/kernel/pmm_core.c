@@ -215,8 +215,13 @@ push_page(struct pmm *pmm, uint64_t phys)
   } else if (pmm->depth < pmm->capacity) {
     pmm->stack[pmm->depth++] = (struct pmm_range){phys, 1};
   } else {
-    // Full: the freed page itself becomes the next stack page.
-    *bitmap_byte(pmm, phys) |= bitmap_mask(phys);
+    // Full: the page itself becomes the next stack page, allocated for good.
+    // After a failed alloc its bitmap page may not be backed: the page is
+    // then given up rather than marked through an unmapped page.
+    uint8_t *byte = bitmap_byte(pmm, phys);
+    if (!pmm->ops.mapped(pmm->ops.ctx, page_down((uintptr_t)byte)))
+      return PMM_ERR_NO_MEMORY;
+    *byte |= bitmap_mask(phys);
     return grow_stack(pmm, phys) ? PMM_OK : PMM_ERR_NO_MEMORY;
   }
   pmm->free_pages++;

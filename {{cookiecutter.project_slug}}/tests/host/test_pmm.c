@@ -282,6 +282,34 @@ test_bitmap_backing_fails(void **state)
   assert_true(pmm_core_alloc(pmm) != 0);
 }
 
+// The stack is exactly full after init, and the top range's bitmap page is
+// not backed yet. An alloc there pops a page, fails to back the bitmap page
+// (the map fails) and must give the page back without writing to the
+// unbacked bitmap page; the area's PROT_NONE pages would crash the test.
+static void
+test_failed_alloc_with_a_full_stack(void **state)
+{
+  (void)state;
+  size_t capacity = (PAGE - sizeof(struct pmm)) / sizeof(struct pmm_range);
+  struct mem_range *many = calloc(capacity, sizeof(*many));
+  for (size_t i = 0; i + 1 < capacity; i++)
+    many[i] = (struct mem_range){2 * MIB + i * 5 * PAGE,
+                                 2 * MIB + i * 5 * PAGE + 3 * PAGE};
+  many[capacity - 1] = (struct mem_range){4 * GIB, 4 * GIB + 3 * PAGE};
+  struct pmm *pmm = make_pmm(many, capacity);
+  assert_int_equal(pmm->depth, pmm->capacity);
+  uint64_t free_before = pmm->free_pages;
+
+  area->map_budget = 0;
+  assert_int_equal(pmm_core_alloc(pmm), 0);
+  assert_true(pmm->free_pages < free_before); // pages may be lost, no more
+  area->map_budget = -1;
+  uint64_t phys = pmm_core_alloc(pmm);
+  assert_true(phys >= 4 * GIB && phys < 4 * GIB + 3 * PAGE);
+  assert_int_equal(pmm_core_free(pmm, phys), PMM_OK);
+  free(many);
+}
+
 static void
 test_init_errors(void **state)
 {
@@ -323,6 +351,8 @@ main(void)
       cmocka_unit_test_setup_teardown(test_stack_grows, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bitmap_backing_fails, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_failed_alloc_with_a_full_stack,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_init_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
   };
