@@ -177,6 +177,8 @@ def test_kernel_without_trailer_is_refused(project, tmp_path):
     ("A20", "stage2: A20 could not be enabled"),
     # Asks with a wrong signature, so the BIOS itself refuses the call.
     ("NO_E820", "stage2: the BIOS gave no E820 memory map"),
+    # INT 12h answers 512 KiB, as on a machine with a large EBDA.
+    ("SMALL_LOW_MEMORY", "stage2: not enough conventional memory: the BIOS reports 0x00000200 KiB"),
 ])
 def test_loader_failure_paths(project, emulator, fault, message):
     """Each loader failure says what went wrong, once, and halts."""
