@@ -278,8 +278,10 @@ def test_stage2_stack_at_ebda_accepted():
 @pytest.mark.parametrize("name,value", [("boot_page_tables_addr", "0x9E000"), ("boot_page_tables_addr", "0x1FE000"),
                                         ("pmm_bootstrap_addr", "0x0"), ("pmm_bootstrap_addr", "0x200000")])
 def test_boot_pages_window(name, value):
-    """It rejects page tables or PMM bootstrap pages outside [0x500, 0xA0000) and [1 MiB, 2 MiB)."""
-    assert "0xA0000" in only("boot-pages-window", name, **{name: value})
+    """It rejects page tables outside [0x500, 0xA0000) and [1 MiB, 2 MiB), and PMM bootstrap
+    pages outside [0x500, 0x9FC00) and [1 MiB, 2 MiB)."""
+    low_end = "0xA0000" if name == "boot_page_tables_addr" else "0x9FC00"
+    assert low_end in only("boot-pages-window", name, **{name: value})
 
 
 def test_boot_pages_above_1m_accepted():
@@ -385,9 +387,13 @@ def test_overlap_ebda_with_page_tables_allowed():
     assert violations() == []
 
 
-def test_overlap_pmm_bootstrap_over_ebda_allowed():
-    """It allows PMM bootstrap pages over the EBDA (phase 5 only) but not the stage2 stack (phase 4 vs 1-3 is fine)."""
-    assert violations(pmm_bootstrap_addr="0x9D000", boot_page_tables_addr="0x94000") == []
+def test_pmm_bootstrap_keeps_out_of_the_ebda():
+    """It rejects PMM bootstrap pages over the EBDA (the kernel keeps using them, and stage2's
+    INT 12h check would halt), and accepts them just below it."""
+    message = only("boot-pages-window", "pmm_bootstrap_addr", pmm_bootstrap_addr="0x9D000",
+                   boot_page_tables_addr="0x94000")
+    assert "below the EBDA" in message and "0x9C000" in message
+    assert violations(pmm_bootstrap_addr="0x9C000", boot_page_tables_addr="0x94000") == []
 
 
 # ---------------------------------------------------------------- virtual

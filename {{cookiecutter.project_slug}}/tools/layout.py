@@ -168,9 +168,11 @@ RULES = (
     Rule("stage2-stack-window", "The stage2 stack reserve [stage2_stack_top - 0x1000, stage2_stack_top) "
          "lies in [0x500, 0x9FC00).", "Conventional memory above the IVT/BDA and below the EBDA.",
          ("stage2_stack_top",)),
-    Rule("boot-pages-window", "The boot page tables and PMM bootstrap pages lie in [0x500, 0xA0000) or in "
-         "[0x100000, 0x200000).", "RAM below the VGA/ROM hole, or inside the first 2 MiB that the initial "
-         "page tables map.", ("boot_page_tables_addr", "pmm_bootstrap_addr")),
+    Rule("boot-pages-window", "The boot page tables lie in [0x500, 0xA0000) and the PMM bootstrap pages in "
+         "[0x500, 0x9FC00), or either in [0x100000, 0x200000).", "RAM below the VGA/ROM hole, or inside the "
+         "first 2 MiB that the initial page tables map. The PMM bootstrap pages stay in use for good, so they "
+         "keep out of the EBDA (stage2 checks INT 12h at boot); the page tables may cover it, as the seed's do.",
+         ("boot_page_tables_addr", "pmm_bootstrap_addr")),
     Rule("page-align", "Page tables, PMM bootstrap pages, and the kernel stack, BSS and load area have 4 KiB "
          "aligned bases, ends and sizes.", "They are mapped and handed out page by page.",
          ("boot_page_tables_addr", "pmm_bootstrap_addr", "kernel_stack_base", "kernel_stack_size",
@@ -559,14 +561,18 @@ def _check_boot_pages_window(v, raw):
     for r in phys_regions(v):
         if r.key not in ("page_tables", "pmm_bootstrap"):
             continue
-        low_ok = r.start >= IVT_BDA_END and r.end <= HOLE_BASE
+        low_end = HOLE_BASE if r.key == "page_tables" else EBDA_BASE
+        low_ok = r.start >= IVT_BDA_END and r.end <= low_end
         high_ok = r.start >= ONE_MIB and r.end <= TWO_MIB
         if not (low_ok or high_ok):
+            where = ("below the VGA/ROM hole" if r.key == "page_tables"
+                     else "below the EBDA, since the kernel keeps using them")
             out.append(_v(v, raw, r.params[0], "boot-pages-window",
-                          "the %s %s must lie in [0x500, 0xA0000) or in [0x100000, 0x200000) (below the "
-                          "VGA/ROM hole, or in the first 2 MiB the initial page tables map): use a value from "
-                          "0x1000 to %s or from 0x100000 to %s"
-                          % (r.name, rng(r.start, r.end), hx(HOLE_BASE - r.size), hx(TWO_MIB - r.size))))
+                          "the %s %s must lie in [0x500, %s) or in [0x100000, 0x200000) (%s, or in the "
+                          "first 2 MiB the initial page tables map): use a value from 0x1000 to %s or from "
+                          "0x100000 to %s"
+                          % (r.name, rng(r.start, r.end), hx(low_end), where,
+                             hx((low_end - r.size) // PAGE * PAGE), hx(TWO_MIB - r.size))))
     return out
 
 
