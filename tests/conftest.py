@@ -9,6 +9,7 @@ import glob
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -175,17 +176,37 @@ def baked_with_test_image(tmp_path_factory, name):
 
 
 TICK_CHECK_PERIODS = 10  # the kernel counts ticks over 10 timer periods (main.c)
+TIMER_LINE = re.compile(r"\[lapic\] bus frequency (\d+)\.(\d+) MHz; timer periodic at (\d+) Hz "
+                        r"\(divide by (\d+), initial count (\d+)\)")
 
 
 def assert_ticks_match_rate(values, timer_hz):
-    """ticks= on the ready line says the LAPIC timer runs at timer_hz.
+    """ticks= on the ready line says the LAPIC timer runs and raises its interrupt.
 
-    The kernel times TICK_CHECK_PERIODS periods with the PIT. A dead timer
-    gives 0 and a timer off by half or double gives 5 or 20; TCG may drop a
-    tick when the host stalls QEMU, or see one more at the window's edge.
+    The kernel counts ticks over TICK_CHECK_PERIODS periods. A dead timer
+    gives 0 and one running twice too fast 20. QEMU under TCG can drop ticks,
+    never add them, when the host holds up its main loop: with the host busy
+    building, 4 of 10 were seen lost. It may count one extra at the window's
+    edge. Hence 5..11 here; the rate itself is checked through the
+    calibration (assert_timer_calibrated), which host load does not skew.
     """
     assert int(values["timer_hz"]) == timer_hz, values
-    assert abs(int(values["ticks"]) - TICK_CHECK_PERIODS) <= 2, values
+    ticks = int(values["ticks"])
+    assert TICK_CHECK_PERIODS // 2 <= ticks <= TICK_CHECK_PERIODS + 1, values
+
+
+def assert_timer_calibrated(log, timer_hz, bus_mhz=None):
+    """The boot log's timer line: the initial count gives timer_hz from the
+    measured bus frequency, and that frequency is the emulator's (QEMU's
+    local APIC timer runs at 1 GHz) within 3 %."""
+    match = TIMER_LINE.search(log)
+    assert match, log[-3000:]
+    mhz, fraction, hz, divisor, count = match.groups()
+    bus_hz = int(mhz) * 10**6 + int(fraction.ljust(6, "0")[:6])
+    assert int(hz) == timer_hz, match.group(0)
+    assert abs(int(count) - bus_hz // int(divisor) // timer_hz) <= 1, match.group(0)
+    if bus_mhz is not None:
+        assert abs(bus_hz / 1e6 - bus_mhz) <= 0.03 * bus_mhz, match.group(0)
 
 
 def ready_values(log):

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, seed
 from hypothesis import strategies as st
 
-from conftest import LAYOUT, assert_ticks_match_rate, bake, boot, context_with, make, ready_values
+from conftest import LAYOUT, assert_ticks_match_rate, assert_timer_calibrated, bake, boot, context_with, make, ready_values
 
 L = LAYOUT
 K = 1024
@@ -107,3 +107,4 @@ def test_accepted_layout_builds_and_boots(tmp_path_factory, values):
     passed, log = boot(project)
     assert passed, layout_text + "\n" + log[-5000:]
     assert_ticks_match_rate(ready_values(log), int(values["lapic_timer_hz"]))
+    assert_timer_calibrated(log, int(values["lapic_timer_hz"]), bus_mhz=1000)  # QEMU: 1 GHz
