@@ -87,6 +87,54 @@ def test_loaders_search_the_whole_root_directory(project, tmp_path, emulator):
     assert passed, log
 
 
+def patch_image(image, offset, data):
+    with open(image, "r+b") as f:
+        f.seek(offset)
+        f.write(data)
+
+
+def set_fat12_entry(image, cluster, value):
+    """Write a 12-bit entry of the first FAT (1.44 MB layout: it starts at sector 1)."""
+    offset = 512 + cluster * 3 // 2
+    with open(image, "r+b") as f:
+        f.seek(offset)
+        word = int.from_bytes(f.read(2), "little")
+        if cluster % 2:
+            word = (word & 0x000F) | (value << 4)
+        else:
+            word = (word & 0xF000) | value
+        f.seek(offset)
+        f.write(word.to_bytes(2, "little"))
+
+
+def first_cluster(image, name):
+    with open(image, "rb") as f:
+        root = f.read()[19 * 512:33 * 512]
+    entry = root[root_entry_index(image, name) * 32:][:32]
+    return int.from_bytes(entry[26:28], "little")
+
+
+def test_stage2_too_big_for_its_area(project, tmp_path):
+    """Stage1 stops before a STAGE2.BIN that would run past 0x10000 onto the vectors."""
+    image = image_copy(project, tmp_path, remove=["STAGE2.BIN"], add=[("STAGE2.BIN", b"\xf4" * 24000)])
+    boots_to_halt(project, image, "stage1: STAGE2.BIN too big")
+
+
+@pytest.mark.parametrize("value", [0x000, 0x001, 0xFF0, 0xFF7])
+def test_stage1_refuses_a_broken_cluster_chain(project, tmp_path, value):
+    """A chain entry that is no data cluster (free, reserved, bad) is a bad FAT, not a jump into garbage."""
+    image = image_copy(project, tmp_path)
+    set_fat12_entry(image, first_cluster(image, b"STAGE2  BIN"), value)
+    boots_to_halt(project, image, "stage1: bad FAT")
+
+
+def test_stage1_refuses_a_fat_too_big_for_its_buffer(project, tmp_path):
+    """A BPB whose FAT does not fit the FAT buffer (a FAT16 volume, say) is refused."""
+    image = image_copy(project, tmp_path)
+    patch_image(image, 0x16, (23).to_bytes(2, "little"))  # BPB sectors per FAT
+    boots_to_halt(project, image, "stage1: bad FAT")
+
+
 def test_empty_kernel(project, tmp_path):
     """Stage2 refuses a zero-length KERNEL.BIN."""
     image = image_copy(project, tmp_path, remove=["KERNEL.BIN"], add=[("KERNEL.BIN", b"")])

@@ -11,6 +11,8 @@
 ;   "stage1: no STAGE2.BIN"      the file is not in the root directory
 ;   "stage1: disk error"         a sector read failed three times
 ;   "stage1: STAGE2.BIN too big" the file does not fit below 0x10000
+;   "stage1: bad FAT"            the FAT does not fit its buffer, or the
+;                                chain holds a value that is no data cluster
 ;
 ; Memory (segment 0 throughout): stack below 0x7C00, root directory sectors
 ; and then the FAT in the FAT buffer, stage2 at LAYOUT_STAGE2_ADDR.
@@ -32,7 +34,9 @@
 %define DIR_DELETED       0xE5      ; first name byte: deleted entry
 %define FAT12_EOC         0xFF8     ; this cluster value and above end a chain
 %define READ_TRIES        3
-%define STAGE2_MAX        (LAYOUT_STAGE2_END - LAYOUT_STAGE2_ADDR)
+%if LAYOUT_STAGE2_END != 0x10000
+  %error "stage1's room check assumes the stage2 area ends at 0x10000"
+%endif
 
         bits 16
         org 0x7C00
@@ -68,11 +72,16 @@ start:
         mov es, ax
         mov ss, ax
         mov sp, 0x7C00
-        jmp 0:.cs_zero              ; some BIOSes enter at 07C0:0000
-.cs_zero:
+        ; Some BIOSes enter at 07C0:0000 rather than 0000:7C00. CS does not
+        ; matter here: every jump and call is relative, and data goes
+        ; through DS.
         sti
         cld
         mov [boot_drive], dl
+
+        ; A FAT that does not fit its buffer (FAT16 or larger) is not ours.
+        cmp word [bpb_sectors_per_fat], LAYOUT_FAT_BUFFER_SIZE / 512
+        ja bad_fat
 
         ; Root directory: after the reserved sectors and the FATs.
         mov al, [bpb_fat_count]
@@ -92,7 +101,7 @@ start:
 .next_sector:
         mov ax, [root_lba]
         cmp ax, [data_lba]              ; the data area follows the root
-        jae not_found
+        jae .not_found
         inc word [root_lba]
         mov cx, 1
         mov bx, LAYOUT_FAT_BUFFER
@@ -102,7 +111,7 @@ start:
 .scan:
         mov al, [di]
         cmp al, DIR_END
-        je not_found
+        je .not_found
         cmp al, DIR_DELETED
         je .next
         test byte [di + DIR_ATTR], ATTR_SKIP
@@ -118,6 +127,9 @@ start:
         dec dx
         jnz .scan
         jmp .next_sector
+.not_found:
+        mov si, msg_not_found
+        jmp fail
 
 .found:
         push word [di + DIR_CLUSTER]
@@ -131,18 +143,25 @@ start:
 
         pop ax                          ; AX = current cluster
         mov bx, LAYOUT_STAGE2_ADDR
-        mov word [room], STAGE2_MAX
 .cluster:
         push ax
-        ; Bytes per cluster, charged against the room left below 0x10000.
+        ; The cluster must end at or below 0x10000: past it, BX would wrap
+        ; onto the interrupt vectors. The room left is -BX in 16 bits (0
+        ; once BX has wrapped).
         xor ch, ch
         mov cl, [bpb_sectors_per_cluster]
         mov dx, cx
         shl dx, 9
-        sub [room], dx
+        mov si, bx
+        neg si
+        cmp si, dx
         jb too_big
-        ; LBA = data_lba + (cluster - 2) * sectors_per_cluster
+        ; LBA = data_lba + (cluster - 2) * sectors_per_cluster. Data clusters
+        ; are 2..0xFEF: anything else (0, 1, reserved, bad) wraps or lands
+        ; above 0xFED here.
         sub ax, 2
+        cmp ax, 0xFF0 - 2
+        jae bad_fat
         mul cx
         add ax, [data_lba]
         call read_sectors
@@ -151,18 +170,20 @@ start:
         mov si, ax
         shr si, 1
         add si, ax
-        mov dx, [LAYOUT_FAT_BUFFER + si]
         test al, 1
+        mov ax, [LAYOUT_FAT_BUFFER + si]
         jz .even
-        shr dx, 4
+        shr ax, 4
 .even:
-        and dx, 0x0FFF
-        mov ax, dx
+        and ah, 0x0F
         cmp ax, FAT12_EOC
         jb .cluster
 
         mov dl, [boot_drive]
         jmp 0:LAYOUT_STAGE2_ADDR
+bad_fat:
+        mov si, msg_bad_fat
+        jmp fail
 
 ; read_sectors: read CX sectors starting at LBA AX to ES:BX, one at a time,
 ; each tried READ_TRIES times. Advances BX past the data.
@@ -205,9 +226,6 @@ read_sectors:
         loop read_sectors
         ret
 
-not_found:
-        mov si, msg_not_found
-        jmp fail
 too_big:
         mov si, msg_too_big
 
@@ -267,12 +285,12 @@ msg_prefix:     db "stage1: ", 0
 msg_not_found:  db "no STAGE2.BIN", 0
 msg_disk_error: db "disk error", 0
 msg_too_big:    db "STAGE2.BIN too big", 0
+msg_bad_fat:    db "bad FAT", 0
 msg_crlf:       db 13, 10, 0
 
 boot_drive:     db 0
 root_lba:       dw 0
 data_lba:       dw 0
-room:           dw 0
 
         times 510 - ($ - $$) db 0
         dw 0xAA55
