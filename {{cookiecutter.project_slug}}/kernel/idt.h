@@ -9,7 +9,7 @@
 #define IDT_EXCEPTION_VECTORS 32
 #define IDT_PIC_BASE          0x20 // the 8259s' 16 IRQs, remapped (pic.c)
 #define IDT_PIC_VECTORS       16
-#define IDT_LAPIC_TIMER       0x30 // local APIC timer (lapic.c)
+#define IDT_LAPIC_TIMER       0x30 // local APIC timer (lapic_timer.c)
 #define IDT_LAPIC_ERROR       0xFE // local APIC error (lapic.c)
 // Local APIC spurious vector: low 4 bits all ones suit P6-era APICs too
 // (SDM 10.9).

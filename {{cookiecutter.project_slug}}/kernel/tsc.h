@@ -4,7 +4,7 @@
 #include <stdint.h>
 
 // The time-stamp counter as a clock for short waits. Its rate is measured
-// once against the PIT (lapic.c does it in the same runs that calibrate the
+// once against the PIT (lapic_timer.c does it in the same runs that calibrate the
 // LAPIC timer) and handed over with tsc_set_hz.
 void tsc_set_hz(uint64_t hz);
 

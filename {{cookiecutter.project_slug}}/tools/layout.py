@@ -51,7 +51,7 @@ KERNEL_LOAD_MIN = 128 * KIB
 KERNEL_BSS_MIN = 48 * KIB
 KERNEL_VIRT_MIN = 0xFFFFFFFF80000000   # -mcmodel=kernel: the top 2 GiB
 KERNEL_WINDOW_SIZE = 4 * MIB           # two 2 MiB windows onto physical memory
-PD_SPAN = 1 << 30                       # one page directory maps 1 GiB
+PD_SPAN = GIB                           # one page directory maps 1 GiB
 HIGHER_HALF = 0xFFFF800000000000       # canonical kernel half
 PML4_SLOT_SIZE = 1 << 39                # one PML4 entry maps 512 GiB
 FIRST_KERNEL_SLOT = 256                 # PML4 entries 256..511 map the higher half

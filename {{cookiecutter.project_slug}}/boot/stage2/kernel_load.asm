@@ -76,19 +76,10 @@ kernel_load:
         mov si, msg_kernel_empty
         jmp fail
 .too_big:
-        push eax
-        mov si, msg_stage2
-        call print
         mov si, msg_kernel_too_big
-        call print
-        pop eax
-        call print_hex
-        mov si, msg_area_holds
-        call print
-        mov eax, KERNEL_AREA_SIZE
-        call print_hex
-        call print_crlf
-        jmp halt_forever
+        mov di, msg_area_holds
+        mov ebx, KERNEL_AREA_SIZE
+        jmp fail_figures
 
 ; kernel_verify: check the trailer at the end of the loaded KERNEL.BIN
 ; (format and checksum rule in include/bootinfo.h). A floppy controller may
@@ -122,20 +113,11 @@ kernel_verify:
         mov si, msg_no_trailer
         jmp fail
 .corrupt:
-        push eax
-        push edx
-        mov si, msg_stage2
-        call print
+        mov ebx, eax                    ; the trailer's checksum
+        mov eax, edx                    ; the loaded bytes' checksum
         mov si, msg_corrupt
-        call print
-        pop eax
-        call print_hex
-        mov si, msg_expected
-        call print
-        pop eax
-        call print_hex
-        call print_crlf
-        jmp halt_forever
+        mov di, msg_expected
+        jmp fail_figures
 
 ; fat_geometry: where the root directory and the data area start.
 fat_geometry:

@@ -59,36 +59,17 @@ memory_check:
 .unknown:
         ret
 .too_little:
-        push ax
-        mov si, msg_stage2
-        call print
         mov si, msg_memory
-        call print
-        pop ax
-        movzx eax, ax
-        call print_hex
-        mov si, msg_memory_needed
-        call print
-        mov eax, NEEDED_KIB
-        call print_hex
-        call print_crlf
-        jmp halt_forever
-
+        mov di, msg_memory_needed
+        mov ebx, NEEDED_KIB
+        jmp .report
 .too_little_low:
-        push ax
-        mov si, msg_stage2
-        call print
         mov si, msg_low_memory
-        call print
-        pop ax
+        mov di, msg_low_memory_needed
+        mov ebx, LOW_NEEDED_KIB
+.report:
         movzx eax, ax
-        call print_hex
-        mov si, msg_low_memory_needed
-        call print
-        mov eax, LOW_NEEDED_KIB
-        call print_hex
-        call print_crlf
-        jmp halt_forever
+        jmp fail_figures
 
 msg_memory:        db "not enough memory: the BIOS reports ", 0
 msg_low_memory:    db "not enough conventional memory: the BIOS reports ", 0

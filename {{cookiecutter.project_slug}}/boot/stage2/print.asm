@@ -124,6 +124,25 @@ print_hex:
         popad
         ret
 
+; fail_figures: print "stage2: ", the message at SI, EAX in hex, the message
+; at DI and EBX in hex (what was found against what is allowed or needed),
+; then halt for good.
+fail_figures:
+        push eax
+        push si
+        mov si, msg_stage2
+        call print
+        pop si
+        call print
+        pop eax
+        call print_hex
+        mov si, di
+        call print
+        mov eax, ebx
+        call print_hex
+        call print_crlf
+        jmp halt_forever
+
 ; fail: print "stage2: " and the message at SI, then halt for good
 ; (no reboot: a reboot loop hides the message).
 fail:
