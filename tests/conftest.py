@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -166,6 +167,23 @@ def boot(project, emulator="qemu", image="build/test/floppy.img", memory=128, cp
                             stderr=subprocess.STDOUT, universal_newlines=True,
                             timeout=BOOT_TIMEOUT + 60)
     return result.returncode == 0, result.stdout
+
+
+MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+
+
+def image_copy(project, tmp_path, remove=(), add=(), source="build/test/floppy.img"):
+    """A copy of a project's floppy image with files removed and (name, bytes) pairs added."""
+    image = str(tmp_path / "floppy.img")
+    shutil.copy(os.path.join(project, source), image)
+    for name in remove:
+        subprocess.run(["mdel", "-i", image, "::" + name], check=True, env=MTOOLS_ENV)
+    for name, data in add:
+        path = tmp_path / name
+        path.write_bytes(data)
+        subprocess.run(["mcopy", "-o", "-i", image, str(path), "::" + name],
+                       check=True, env=MTOOLS_ENV)
+    return image
 
 
 def baked_with_test_image(tmp_path_factory, name):

@@ -6,14 +6,11 @@ BSS bigger than its area). tools/boot.py --halts requires the message exactly
 once and the machine still up, halted, a second later.
 """
 import os
-import shutil
 import subprocess
 
 import pytest
 
-from conftest import bake, boot, make, baked_with_test_image
-
-MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+from conftest import MTOOLS_ENV, bake, baked_with_test_image, boot, image_copy, make
 
 pytestmark = pytest.mark.slow
 
@@ -22,20 +19,6 @@ pytestmark = pytest.mark.slow
 def project(tmp_path_factory):
     """A default project with its test image built."""
     return baked_with_test_image(tmp_path_factory, "faults")
-
-
-def image_copy(project, tmp_path, remove=(), add=()):
-    """The test image with files removed and (name, bytes) pairs added."""
-    image = str(tmp_path / "floppy.img")
-    shutil.copy(os.path.join(project, "build", "test", "floppy.img"), image)
-    for name in remove:
-        subprocess.run(["mdel", "-i", image, "::" + name], check=True, env=MTOOLS_ENV)
-    for name, data in add:
-        source = tmp_path / name
-        source.write_bytes(data)
-        subprocess.run(["mcopy", "-o", "-i", image, str(source), "::" + name],
-                       check=True, env=MTOOLS_ENV)
-    return image
 
 
 def boots_to_halt(project, image, message, emulator="qemu", options=()):
@@ -63,8 +46,7 @@ def test_missing_kernel(project, tmp_path, emulator):
 def root_entry_index(image, name):
     """Index of the 8.3 name's entry in the image's root directory (1.44 MB FAT12)."""
     with open(image, "rb") as f:
-        data = f.read()
-    root = data[19 * 512:33 * 512]  # after the boot sector and two 9-sector FATs
+        root = f.read()[19 * 512:33 * 512]  # after the boot sector and two 9-sector FATs
     entries = [root[i:i + 32] for i in range(0, len(root), 32)]
     return next(i for i, entry in enumerate(entries) if entry[:11] == name)
 
@@ -108,10 +90,10 @@ def set_fat12_entry(image, cluster, value):
 
 
 def first_cluster(image, name):
-    with open(image, "rb") as f:
-        root = f.read()[19 * 512:33 * 512]
-    entry = root[root_entry_index(image, name) * 32:][:32]
-    return int.from_bytes(entry[26:28], "little")
+    """The first cluster of a file, from mshowfat ("<first-last> ...")."""
+    out = subprocess.run(["mshowfat", "-i", image, "::" + name], check=True, env=MTOOLS_ENV,
+                         stdout=subprocess.PIPE, universal_newlines=True).stdout
+    return int(out.split("<")[1].split("-")[0].split(">")[0])
 
 
 def test_stage2_too_big_for_its_area(project, tmp_path):
@@ -124,7 +106,7 @@ def test_stage2_too_big_for_its_area(project, tmp_path):
 def test_stage1_refuses_a_broken_cluster_chain(project, tmp_path, value):
     """A chain entry that is no data cluster (free, reserved, bad) is a bad FAT, not a jump into garbage."""
     image = image_copy(project, tmp_path)
-    set_fat12_entry(image, first_cluster(image, b"STAGE2  BIN"), value)
+    set_fat12_entry(image, first_cluster(image, "STAGE2.BIN"), value)
     boots_to_halt(project, image, "stage1: bad FAT")
 
 
@@ -189,12 +171,9 @@ def test_triple_fault_is_reported_as_such(project, tmp_path):
 
 
 def kernel_sectors(image):
-    """The first and last floppy sectors (LBA) holding KERNEL.BIN, from mshowfat."""
-    out = subprocess.run(["mshowfat", "-i", image, "::KERNEL.BIN"], check=True, env=MTOOLS_ENV,
-                         stdout=subprocess.PIPE, universal_newlines=True).stdout
-    first_cluster = int(out.split("<")[1].split("-")[0].split(">")[0])
+    """The first floppy sector (LBA) holding KERNEL.BIN."""
     data_start = 1 + 2 * 9 + 14          # 1.44 MB FAT12: boot, two FATs, root directory
-    return data_start + first_cluster - 2
+    return data_start + first_cluster(image, "KERNEL.BIN") - 2
 
 
 @pytest.mark.parametrize("offset", [1, 5])

@@ -6,20 +6,18 @@ The kernel's console scrolls by moving the CRT start address through that
 window, so its whole boot log is still there, row after row, from the top.
 """
 import os
-import shutil
 import subprocess
 import time
 
 import pytest
 
-from conftest import bake, make
+from conftest import bake, image_copy, make
 
 pytestmark = pytest.mark.slow
 
 VGA_TEXT = 0xB8000
 VGA_WINDOW = 32 * 1024
 COLUMNS = 80
-MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +73,6 @@ def as_rows(line):
     return [row.rstrip() for row in rows]
 
 
-def image_copy(project, tmp_path, remove):
-    image = str(tmp_path / "floppy.img")
-    shutil.copy(os.path.join(project, "build", "floppy.img"), image)
-    subprocess.run(["mdel", "-i", image, "::" + remove], check=True, env=MTOOLS_ENV)
-    return image
-
-
 def test_kernel_boot_log_is_on_the_screen(project, tmp_path):
     """Every line the kernel logs, up to its halt, is on the screen in order."""
     log, rows = screen_rows(os.path.join(project, "build", "floppy.img"), tmp_path,
@@ -96,12 +87,12 @@ def test_kernel_boot_log_is_on_the_screen(project, tmp_path):
 def test_loader_error_is_on_the_screen(project, tmp_path):
     """Stage2's message for a missing kernel goes to the BIOS screen too."""
     message = "stage2: KERNEL.BIN not found in the root directory"
-    _, rows = screen_rows(image_copy(project, tmp_path, "KERNEL.BIN"), tmp_path, message)
+    _, rows = screen_rows(image_copy(project, tmp_path, remove=["KERNEL.BIN"], source="build/floppy.img"), tmp_path, message)
     assert message in rows
 
 
 def test_boot_sector_error_is_on_the_screen(project, tmp_path):
     """Stage1's message for a missing stage2 goes to the BIOS screen too."""
     message = "stage1: no STAGE2.BIN"
-    _, rows = screen_rows(image_copy(project, tmp_path, "STAGE2.BIN"), tmp_path, message)
+    _, rows = screen_rows(image_copy(project, tmp_path, remove=["STAGE2.BIN"], source="build/floppy.img"), tmp_path, message)
     assert message in rows
