@@ -4,8 +4,8 @@
 #include <stdint.h>
 
 // The time-stamp counter as a clock for short waits. Its rate is measured
-// once against the PIT (lapic_timer.c does it in the same runs that calibrate the
-// LAPIC timer) and handed over with tsc_set_hz.
+// once against the PIT (lapic_timer.c does it in the same runs that calibrate
+// the LAPIC timer) and handed over with tsc_set_hz.
 void tsc_set_hz(uint64_t hz);
 
 // TSC cycles in `microseconds`. Panics if the rate was never set.
