@@ -58,10 +58,10 @@ E820_MUTANT = ("  while (i < *n && list[i].end < r.base)\n",
 def test_fuzzer_finds_a_planted_e820_bug(tmp_path):
     """With a broken merge in e820.c the seeds pass, but make fuzz-e820 finds a crash and fails."""
     project = bake(tmp_path)
-    source = os.path.join(project, "kernel", "e820.c")
+    source = os.path.join(project, "kernel", "mm", "e820.c")
     with open(source) as handle:
         text = handle.read()
-    assert text.count(E820_MUTANT[0]) == 1, "the mutation no longer applies to kernel/e820.c"
+    assert text.count(E820_MUTANT[0]) == 1, "the mutation no longer applies to kernel/mm/e820.c"
     with open(source, "w") as handle:
         handle.write(text.replace(*E820_MUTANT))
 

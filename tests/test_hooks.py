@@ -72,7 +72,7 @@ def test_cookiecutter_json_copy_without_render():
     import fnmatch
     with open(os.path.join(ROOT, "cookiecutter.json"), encoding="utf-8") as handle:
         patterns = json.load(handle)["_copy_without_render"]
-    for path in ("tools/layout.py", "kernel/main.c", "kernel/kprintf.h", "boot/stage1.asm",
+    for path in ("tools/layout.py", "kernel/main.c", "kernel/lib/kprintf.h", "boot/stage1.asm",
                  "kernel/kernel.ld", "Makefile"):
         assert any(fnmatch.fnmatch(path, pattern) for pattern in patterns), path
 

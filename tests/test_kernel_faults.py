@@ -2,7 +2,7 @@
 
 Each case is a fault-injection build of one baked project (`make test-image
 FAULT=name`, in build/test-fault-NAME): after the ready line
-kernel/fault_inject.c divides by zero, writes to an unmapped page, writes to
+kernel/test/fault_inject.c divides by zero, writes to an unmapped page, writes to
 its own text, jumps into data, overflows the kernel stack into its guard
 page, or drains the PMM or the FBA. A CPU exception must be reported (vector,
 name, error code, RIP, registers, CR2) and end QEMU with the FAIL status; an

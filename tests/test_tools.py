@@ -96,13 +96,18 @@ def test_bochs_debugger_stops_at_magic_breakpoint(tmp_path):
 
 @pytest.mark.slow
 def test_compile_commands_cover_every_kernel_source(project):
-    """compile_commands.json lists each kernel C file with the kernel's flags."""
+    """compile_commands.json lists each kernel C file, in every folder, with the kernel's flags, and each host test."""
     with open(os.path.join(project, "compile_commands.json")) as f:
         database = json.load(f)
     files = {os.path.relpath(entry["file"], project) for entry in database}
-    kernel_sources = {os.path.join("kernel", name)
-                      for name in os.listdir(os.path.join(project, "kernel")) if name.endswith(".c")}
-    assert kernel_sources <= files
+    kernel_sources = {os.path.relpath(os.path.join(folder, name), project)
+                      for folder, _, names in os.walk(os.path.join(project, "kernel"))
+                      for name in names if name.endswith(".c")}
+    host_sources = {os.path.relpath(os.path.join(folder, name), project)
+                    for folder, _, names in os.walk(os.path.join(project, "tests", "host"))
+                    for name in names if name.endswith(".c")}
+    assert os.path.join("kernel", "mm", "pmm.c") in kernel_sources
+    assert kernel_sources | host_sources <= files
     main = next(e for e in database if e["file"].endswith("kernel/main.c"))
     assert "-mcmodel=kernel" in main["arguments"]
 
@@ -127,9 +132,12 @@ def test_ci_workflow_runs_makefile_targets(project):
 
 @pytest.mark.slow
 def test_kernel_sources_match_clang_format(project):
-    """The C sources already follow the shipped .clang-format."""
-    sources = [os.path.join("kernel", n) for n in sorted(os.listdir(os.path.join(project, "kernel")))
-               if n.endswith((".c", ".h"))]
+    """The kernel and test C sources, in every folder, already follow the shipped .clang-format."""
+    sources = sorted(os.path.relpath(os.path.join(folder, n), project)
+                     for top in ("kernel", "tests")
+                     for folder, _, names in os.walk(os.path.join(project, top))
+                     for n in names if n.endswith((".c", ".h")))
+    assert any(s.startswith(os.path.join("kernel", "mm")) for s in sources)
     result = subprocess.run(["clang-format", "--dry-run", "--Werror"] + sources, cwd=project,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             universal_newlines=True)

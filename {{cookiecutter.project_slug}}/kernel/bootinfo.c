@@ -4,8 +4,8 @@
 
 #include "bootinfo.h"
 #include "bootlog.h"
-#include "kprintf.h"
 #include "layout.h"
+#include "lib/kprintf.h"
 
 // Stop early, with a reason, if the block is not what this kernel expects
 // (a stage2 from another build, or memory overwritten on the way).

@@ -11,8 +11,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "fba_core.c"
-#include "pmm_core.c"
+#include "mm/fba_core.c"
+#include "mm/pmm_core.c"
 
 #define RUNS      7
 #define PAIRS     2000000 // alloc+free pairs per run

@@ -3,8 +3,8 @@
 
     python3 tests/fuzz/seeds.py OUT_DIR
 
-writes OUT_DIR/corpus-e820/seed-* (inputs of tests/fuzz/fuzz_e820.c) and
-OUT_DIR/corpus-acpi/seed-* (inputs of tests/fuzz/fuzz_acpi.c). The input
+writes OUT_DIR/corpus-e820/seed-* (inputs of tests/fuzz/mm/fuzz_e820.c) and
+OUT_DIR/corpus-acpi/seed-* (inputs of tests/fuzz/acpi/fuzz_acpi.c). The input
 formats are described at the top of each harness; the seeds are built here
 rather than kept as binary files. Only the standard library is used.
 """
@@ -103,7 +103,7 @@ def e820_seeds():
 
 
 # ---- ACPI ------------------------------------------------------------------
-IMAGE_BASE = 0xE0000  # phys of image offset 0 (tests/fuzz/fuzz_acpi.c)
+IMAGE_BASE = 0xE0000  # phys of image offset 0 (tests/fuzz/acpi/fuzz_acpi.c)
 FLAG_FIX_CHECKSUMS = 1
 FLAG_TORN_READS = 2
 

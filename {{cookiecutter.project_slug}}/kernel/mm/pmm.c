@@ -1,0 +1,212 @@
+// The PMM's kernel glue (see pmm.h): the E820 map in, the PMM area set up,
+// pmm_core.c doing the bookkeeping.
+//
+// Bootstrapping happens in two phases. First the first bootstrap page is
+// mapped at the start of the PMM area (the other two bootstrap pages become
+// the page directory and page table that mapping needs), and the page
+// tables for the bitmap are built from pages carved off the top of RAM. Then
+// pmm_core_init pushes one free range per usable range; from then on the
+// PMM grows its own storage from the pages it manages.
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86.h"
+#include "layout.h"
+#include "lib/kprintf.h"
+#include "mm/e820.h"
+#include "mm/paging.h"
+#include "mm/pmm.h"
+
+// The PMM leaves physical [0, 2 MiB) alone: the loader's structures and
+// the kernel live there (docs/MemoryMap.md).
+#define PMM_LOW_RESERVED 0x200000ULL
+// Sanitised ranges kept: the E820 buffer holds about 250 entries, and each
+// excluded area can split one range in two.
+#define PMM_MAX_RANGES  512
+#define LARGE_PAGE_SIZE 0x200000ULL // span of one page table's entries
+#define KIB             1024
+// The least usable RAM above the first 2 MiB the kernel boots with. The boot
+// itself takes about 64 KiB from it (page tables of the PMM, FBA, ACPI and
+// LAPIC areas, the PMM bitmap and the FBA bitmap blocks); the self-tests of
+// a test build take about 300 KiB more (64 pages at once, a run of FBA
+// blocks). On QEMU's pc machine `-m 3` is the smallest size that boots
+// (896 KiB above 2 MiB); `-m 2` leaves none.
+#define PMM_MIN_RAM (512 * KIB)
+
+static struct mem_range usable[PMM_MAX_RANGES];
+static size_t usable_count;
+static struct pmm *pmm;         // NULL until pmm_init is done
+static uint64_t bootstrap_next; // next unused PMM bootstrap page
+static uint64_t ram_bytes;
+static bool out_of_memory; // reported; cleared by the next free
+
+// Physical areas the layout keeps, excluded from the PMM even where the BIOS
+// says usable (all lie below 2 MiB in a valid layout; listed to be sure).
+static const struct mem_range layout_reserved[] = {
+    {0, PMM_LOW_RESERVED},
+    {LAYOUT_E820_BUFFER, LAYOUT_E820_BUFFER + LAYOUT_E820_BUFFER_SIZE},
+    {LAYOUT_PMM_BOOTSTRAP, LAYOUT_PMM_BOOTSTRAP + LAYOUT_PMM_BOOTSTRAP_SIZE},
+    {LAYOUT_BOOT_PAGE_TABLES,
+     LAYOUT_BOOT_PAGE_TABLES + LAYOUT_BOOT_PAGE_TABLES_SIZE},
+    {LAYOUT_KERNEL_STACK_BASE, LAYOUT_KERNEL_STACK_TOP},
+    {LAYOUT_KERNEL_BSS_BASE, LAYOUT_KERNEL_BSS_BASE + LAYOUT_KERNEL_BSS_SIZE},
+    {LAYOUT_KERNEL_LOAD_ADDR, LAYOUT_KERNEL_AREA_END},
+};
+
+// Before the PMM exists: the bootstrap table pages, then the top of RAM.
+static uint64_t
+early_alloc(void)
+{
+  if (bootstrap_next < LAYOUT_PMM_BOOTSTRAP + LAYOUT_PMM_BOOTSTRAP_SIZE) {
+    uint64_t page = bootstrap_next;
+    bootstrap_next += PMM_PAGE_SIZE;
+    return page;
+  }
+  if (usable_count == 0)
+    return 0;
+  struct mem_range *top = &usable[usable_count - 1];
+  top->end -= PMM_PAGE_SIZE;
+  if (top->end == top->base)
+    usable_count--;
+  return top->end;
+}
+
+static bool
+area_map(void *ctx, uintptr_t va, uint64_t phys)
+{
+  (void)ctx;
+  return paging_map(va, phys, PTE_WRITABLE) == 0;
+}
+
+static bool
+area_mapped(void *ctx, uintptr_t va)
+{
+  (void)ctx;
+  return paging_translate(va, NULL);
+}
+
+static void
+sanitise_map(const struct boot_info *info)
+{
+  struct e820_lost lost;
+  size_t n = sizeof(layout_reserved) / sizeof(layout_reserved[0]);
+
+  // Once without exclusions, for the RAM total; then for the PMM.
+  size_t all = e820_sanitise(info->e820, info->e820_count, NULL, 0, usable,
+                             PMM_MAX_RANGES, &lost);
+  ram_bytes = mem_ranges_bytes(usable, all);
+  usable_count = e820_sanitise(info->e820, info->e820_count, layout_reserved, n,
+                               usable, PMM_MAX_RANGES, &lost);
+  kprintf("[e820] sanitised: %lu KiB usable RAM, %lu KiB of it above the "
+          "reserved low memory in %lu ranges\n",
+          ram_bytes / KIB, mem_ranges_bytes(usable, usable_count) / KIB,
+          (uint64_t)usable_count);
+  for (size_t i = 0; i < usable_count; i++)
+    kprintf("[e820]   0x%016lx-0x%016lx usable\n", usable[i].base,
+            usable[i].end - 1);
+  if (lost.ranges)
+    kprintf("[e820] %lu ranges (%lu KiB) did not fit and are ignored\n",
+            (uint64_t)lost.ranges, lost.bytes / KIB);
+  uint64_t above = mem_ranges_bytes(usable, usable_count);
+  if (above < PMM_MIN_RAM)
+    panic("pmm_init: not enough memory: found %lu KiB of usable RAM above "
+          "0x%lx (%lu KiB in all), the kernel needs at least %lu KiB there",
+          above / KIB, (uint64_t)PMM_LOW_RESERVED, ram_bytes / KIB,
+          (uint64_t)PMM_MIN_RAM / KIB);
+}
+
+// Page tables for the whole bitmap, so backing a bitmap page later never
+// needs a table (which would need the PMM, which needs the bitmap).
+static void
+prepare_bitmap_tables(uintptr_t *va, uint64_t *size)
+{
+  pmm_core_bitmap_place(LAYOUT_PMM_AREA_BASE, LAYOUT_PMM_AREA_SIZE,
+                        usable[usable_count - 1].end, va, size);
+  for (uint64_t off = 0; off < *size; off += LARGE_PAGE_SIZE)
+    if (paging_prepare((*va + off) & ~(LARGE_PAGE_SIZE - 1)) != 0)
+      panic("pmm_init: no memory for the bitmap's page tables");
+  if (paging_prepare(*va + *size - PMM_PAGE_SIZE) != 0)
+    panic("pmm_init: no memory for the bitmap's page tables");
+}
+
+void
+pmm_init(const struct boot_info *info)
+{
+  static const struct pmm_ops ops = {NULL, area_map, area_mapped};
+  enum pmm_status status;
+  uintptr_t bitmap_va;
+  uint64_t bitmap_size;
+  uint64_t tsc_start = rdtsc();
+
+  sanitise_map(info);
+  bootstrap_next = LAYOUT_PMM_BOOTSTRAP + PMM_PAGE_SIZE;
+  if (paging_map(LAYOUT_PMM_AREA_BASE, LAYOUT_PMM_BOOTSTRAP, PTE_WRITABLE) != 0)
+    panic("pmm_init: cannot map the bootstrap page");
+  prepare_bitmap_tables(&bitmap_va, &bitmap_size);
+  pmm = pmm_core_init(LAYOUT_PMM_AREA_BASE, LAYOUT_PMM_AREA_SIZE, &ops, usable,
+                      usable_count, &status);
+  if (pmm == NULL)
+    panic("pmm_init: %s", pmm_status_name(status));
+  uint64_t tsc_end = rdtsc();
+  kprintf("[pmm] %lu ranges, managed %lu KiB, free %lu KiB; state at %p "
+          "(bootstrap page 0x%lx), bitmap %lu KiB at %p, filled on demand\n",
+          (uint64_t)usable_count, pmm_managed_bytes() / KIB,
+          pmm_free_bytes() / KIB, (void *)pmm, (uint64_t)LAYOUT_PMM_BOOTSTRAP,
+          bitmap_size / KIB, (void *)bitmap_va);
+  kprintf("[pmm] init took %lu TSC cycles (log lines included)\n",
+          tsc_end - tsc_start);
+}
+
+uint64_t
+pmm_alloc_page(void)
+{
+  if (pmm == NULL)
+    return early_alloc();
+  uint64_t page = pmm_core_alloc(pmm);
+  if (page == 0 && !out_of_memory) {
+    out_of_memory = true;
+    kprintf("[pmm] out of memory: all %lu KiB handed out, pmm_alloc_page "
+            "returns 0\n",
+            pmm_managed_bytes() / KIB);
+  }
+  return page;
+}
+
+enum pmm_status
+pmm_try_free_page(uint64_t phys)
+{
+  if (pmm == NULL)
+    panic("pmm_free: 0x%lx freed before pmm_init", phys);
+  enum pmm_status status = pmm_core_free(pmm, phys);
+  if (status == PMM_OK)
+    out_of_memory = false;
+  return status;
+}
+
+void
+pmm_free_page(uint64_t phys)
+{
+  enum pmm_status status = pmm_try_free_page(phys);
+
+  if (status != PMM_OK)
+    panic("pmm_free: %s at 0x%lx", pmm_status_name(status), phys);
+}
+
+uint64_t
+pmm_ram_bytes(void)
+{
+  return ram_bytes;
+}
+
+uint64_t
+pmm_managed_bytes(void)
+{
+  return pmm ? pmm->total_pages * PMM_PAGE_SIZE : 0;
+}
+
+uint64_t
+pmm_free_bytes(void)
+{
+  return pmm ? pmm->free_pages * PMM_PAGE_SIZE : 0;
+}

@@ -1,0 +1,41 @@
+// The physical memory manager: 4 KiB pages of usable RAM above 2 MiB. Its
+// logic is in pmm_core.c; pmm.c builds it from the E820 map and keeps its
+// structures in the PMM area.
+#ifndef PMM_H
+#define PMM_H
+
+#include <stdint.h>
+
+#include "bootinfo.h"
+#include "mm/pmm_core.h"
+
+// Sanitise the E820 map in info, log it, and build the PMM in the PMM area,
+// bootstrapped from the three PMM bootstrap pages. Needs paging_init first.
+// Panics ("pmm_init: not enough memory: ...") when less usable RAM than
+// PMM_MIN_RAM (pmm.c) lies above the first 2 MiB.
+// Cost grows with the number of E820 ranges, not with the amount of RAM.
+void pmm_init(const struct boot_info *info);
+
+// A free physical page (contents undefined), or 0 when RAM is exhausted
+// (the first 0 after a free logs "[pmm] out of memory"). O(1). Before pmm_init
+// has finished, hands out the PMM bootstrap table pages, then pages carved off
+// the top of the highest usable range; those belong to the kernel for good and
+// can never be freed.
+uint64_t pmm_alloc_page(void);
+
+// Give back a page from pmm_alloc_page. O(1). Panics ("pmm_free: double
+// free at ...") on a double free, an unaligned address, or a page that was
+// never usable RAM.
+void pmm_free_page(uint64_t phys);
+
+// pmm_free_page without the panic: the status says what was wrong (nothing
+// changes unless PMM_OK). For self-tests.
+enum pmm_status pmm_try_free_page(uint64_t phys);
+
+// Usable RAM the machine has (the sanitised E820 map, first 2 MiB included),
+// pages the PMM manages, and pages free now, in bytes.
+uint64_t pmm_ram_bytes(void);
+uint64_t pmm_managed_bytes(void);
+uint64_t pmm_free_bytes(void);
+
+#endif
