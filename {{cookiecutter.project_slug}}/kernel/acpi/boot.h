@@ -19,6 +19,15 @@ bool acpi_init(const struct boot_info *info);
 unsigned acpi_cpu_count(void);
 uint64_t acpi_lapic_address(void);
 
+// After acpi_init: the HPET's register block from the HPET table (0 when
+// there is none, or it is not in memory space).
+uint64_t acpi_hpet_address(void);
+
+// A page of virtual address space taken off the top of the ACPI area, for
+// device registers that ACPI describes (the HPET's); 0 when none is left.
+// The caller maps it.
+uint64_t acpi_area_lend_page(void);
+
 // The whole result (for self-tests); valid only when acpi_init returned true.
 const struct acpi_info *acpi_result(void);
 
