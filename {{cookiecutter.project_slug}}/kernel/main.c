@@ -14,6 +14,7 @@
 #include "dev/console.h"
 #include "dev/lapic.h"
 #include "dev/lapic_timer.h"
+#include "dev/mmio.h"
 #include "dev/pic.h"
 #include "dev/shutdown.h"
 #include "layout.h"
@@ -22,6 +23,7 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "test/fault_inject.h"
+#include "test/firmware.h"
 #include "test/selftest.h"
 
 __attribute__((noreturn)) void kmain(struct boot_info *info);
@@ -40,6 +42,9 @@ kmain(struct boot_info *info)
 
   console_init(); // COM1 and VGA text
   kprintf("%s: kernel started\n", LAYOUT_PROJECT_NAME);
+#if defined(KERNEL_TEST)
+  firmware_pretend(); // test builds: a hand-over state of real firmware
+#endif
   bootinfo_check(info); // the loader's hand-off is sane
   bootinfo_print(info, tsc_kernel);
   bootinfo_print_e820(info); // the BIOS memory map
@@ -50,9 +55,13 @@ kmain(struct boot_info *info)
   pmm_init(info); // physical pages, from the sanitised E820 map
   fba_init();     // fixed-block allocator over its area
 
-  acpi_init(info); // RSDP, XSDT or RSDT, every table checked, MADT
-  pic_disable();   // 8259s remapped off the exceptions and masked
-  lapic_init(acpi_lapic_address()); // uncached; spurious and error vectors
+  mmio_init();      // PAT: device mappings uncached whatever firmware left
+  acpi_init(info);  // RSDP, XSDT or RSDT, every table checked, MADT
+  pic_disable();    // 8259s remapped off the exceptions and masked
+#if defined(KERNEL_TEST)
+  firmware_pretend_devices(); // test builds: firmware states of the APIC
+#endif
+  lapic_init(acpi_lapic_address()); // x2APIC or uncached xAPIC; vectors
   lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated against the PIT
   interrupts_enable();
   uint64_t ticks = lapic_ticks_during(TICK_CHECK_PERIODS * US_PER_SECOND /
