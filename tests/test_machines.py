@@ -111,3 +111,30 @@ def test_many_and_large_acpi_tables(project, tmp_path):
                          log, re.M), signature
     assert int(values["cpus"]) == 2
     assert "[acpi] HPET: registers at 0xfed00000" in log
+
+
+@pytest.mark.parametrize("machine, clock", [("pc", "HPET"), ("q35", "HPET"),
+                                            ("pc,hpet=off", "PIT"), ("pc,pit=off", "HPET")])
+def test_calibration_clock(project, machine, clock):
+    """The LAPIC timer is calibrated against the HPET that ACPI lists (its
+    period read from its capabilities register), else the PIT; the log says
+    which. A machine without a PIT (whose polling used to hang the boot)
+    calibrates against the HPET."""
+    values, log = booted(project, machine=machine)
+    assert "[lapic] timer calibrated against the %s" % clock in log
+    if clock == "HPET":
+        assert "period 10000000 fs (100.000000 MHz)" in log
+        assert "[hpet] 3 runs of 100000 HPET ticks (1000 us)" in log
+    else:
+        assert "[pit] 3 runs of 1193 PIT ticks (999 us)" in log
+    assert_ticks_match_rate(values, TIMER_HZ)
+    assert_timer_calibrated(log, TIMER_HZ, bus_mhz=QEMU_LAPIC_MHZ)
+
+
+def test_no_clock_to_calibrate_against(project):
+    """Neither an HPET nor a counting PIT: the bounded waits give up and the
+    kernel says why, instead of polling the PIT for ever."""
+    passed, log = boot(project, machine="pc,hpet=off,pit=off",
+                       expect="no clock to calibrate the LAPIC timer against")
+    assert passed, log[-3000:]
+    assert "[pit] the PIT does not count: no calibration against it" in log

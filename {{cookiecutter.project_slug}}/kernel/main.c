@@ -12,6 +12,7 @@
 #include "cpu/gdt.h"
 #include "cpu/idt.h"
 #include "dev/console.h"
+#include "dev/hpet.h"
 #include "dev/lapic.h"
 #include "dev/lapic_timer.h"
 #include "dev/mmio.h"
@@ -62,7 +63,8 @@ kmain(struct boot_info *info)
   firmware_pretend_devices(); // test builds: firmware states of the APIC
 #endif
   lapic_init(acpi_lapic_address()); // x2APIC or uncached xAPIC; vectors
-  lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated against the PIT
+  hpet_init(acpi_hpet_address(), acpi_area_lend_page()); // if ACPI lists it
+  lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated: HPET, else PIT
   interrupts_enable();
   uint64_t ticks = lapic_ticks_during(TICK_CHECK_PERIODS * US_PER_SECOND /
                                       LAYOUT_LAPIC_TIMER_HZ); // it runs
