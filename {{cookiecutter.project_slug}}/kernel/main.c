@@ -56,14 +56,14 @@ kmain(struct boot_info *info)
   pmm_init(info); // physical pages, from the sanitised E820 map
   fba_init();     // fixed-block allocator over its area
 
-  mmio_init();      // PAT: device mappings uncached whatever firmware left
-  acpi_init(info);  // RSDP, XSDT or RSDT, every table checked, MADT
-  pic_disable();    // 8259s remapped off the exceptions and masked
+  mmio_init();     // PAT: device mappings uncached whatever firmware left
+  acpi_init(info); // RSDP, XSDT or RSDT, every table checked, MADT
+  pic_disable();   // 8259s remapped off the exceptions and masked
 #if defined(KERNEL_TEST)
   firmware_pretend_devices(); // test builds: firmware states of the APIC
 #endif
   lapic_init(acpi_lapic_address()); // x2APIC or uncached xAPIC; vectors
-  hpet_init(acpi_hpet_address(), acpi_area_lend_page()); // if ACPI lists it
+  hpet_init(acpi_hpet_address(), acpi_hpet_page()); // if ACPI lists one
   lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated: HPET, else PIT
   interrupts_enable();
   uint64_t ticks = lapic_ticks_during(TICK_CHECK_PERIODS * US_PER_SECOND /

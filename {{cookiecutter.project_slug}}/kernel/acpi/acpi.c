@@ -25,6 +25,10 @@
 #define SIGNATURE_FADT      "FACP"
 #define SIGNATURE_HPET      "HPET"
 #define ACPI_PAGE_SIZE      4096ull // tables are read a page at a time
+// No table is this long (the largest DSDTs are a few MiB); a length beyond
+// it is garbage, and checking it would read up to 4 GiB of whatever lies
+// there, device registers included.
+#define ACPI_TABLE_MAX (16u << 20)
 
 static bool
 bytes_equal(const void *a, const void *b, size_t length)
@@ -206,7 +210,7 @@ acpi_table_check(const struct acpi_mapper *mapper, uint64_t phys,
   mapper_release(mapper, mark);
   if (wrong_signature)
     return record->status = ACPI_BAD_SIGNATURE;
-  if (record->length < sizeof(*header))
+  if (record->length < sizeof(*header) || record->length > ACPI_TABLE_MAX)
     return record->status = ACPI_BAD_LENGTH;
   if (phys > UINT64_MAX - record->length)
     return record->status = ACPI_UNMAPPABLE; // wraps around
@@ -257,8 +261,8 @@ acpi_keep(const struct acpi_mapper *mapper, const struct acpi_table *record)
   struct acpi_table again;
   const struct acpi_sdt_header *table = 0;
 
-  if (acpi_table_map(mapper, record->phys, record->signature, &again,
-                     &table) != ACPI_OK) {
+  if (acpi_table_map(mapper, record->phys, record->signature, &again, &table) !=
+      ACPI_OK) {
     kprintf("[acpi]   %s: valid, but %s to keep mapped; not used\n",
             record->signature, acpi_status_name(again.status));
     return 0;

@@ -49,7 +49,7 @@ enum acpi_status {
   ACPI_BAD_SIGNATURE,
   ACPI_BAD_CHECKSUM,
   ACPI_BAD_EXTENDED_CHECKSUM,
-  ACPI_BAD_LENGTH, // shorter than its header or than its fixed fields
+  ACPI_BAD_LENGTH, // shorter than its header or fixed fields, over 16 MiB
   ACPI_TRUNCATED,  // fewer bytes available than the structure claims
   ACPI_UNMAPPABLE, // the mapper could not map it (does not fit, or absent)
   ACPI_MALFORMED,  // a MADT entry runs past the table or is too short
@@ -90,14 +90,14 @@ struct madt_override {
 struct madt_info {
   uint64_t lapic_address; // 32-bit field, or the 64-bit override
   bool lapic_overridden;
-  bool pcat_compat;       // dual 8259s present (must be masked)
+  bool pcat_compat; // dual 8259s present (must be masked)
   // Processors, each counted once: a local x2APIC entry with an ID below
   // 0xFF in a MADT that has local APIC entries repeats one of those (ACPI
   // 6.5, 5.2.12.12) and is ignored, as is a local APIC entry with ID 0xFF.
-  unsigned cpus;          // enabled: running now
-  unsigned cpus_hotplug;  // online capable (MADT revision 5+): may come later
-  unsigned cpus_disabled; // neither: never to be used
-  unsigned cpus_ignored;  // entries not counted (duplicates, ID 0xFF)
+  unsigned cpus;           // enabled: running now
+  unsigned cpus_hotplug;   // online capable (MADT revision 5+): may come later
+  unsigned cpus_disabled;  // neither: never to be used
+  unsigned cpus_ignored;   // entries not counted (duplicates, ID 0xFF)
   unsigned lapic_entries;  // local APIC entries (type 0)
   unsigned x2apic_entries; // local x2APIC entries (type 9)
   uint32_t cpu_apic_ids[MADT_MAX_CPUS]; // of the enabled ones
@@ -111,10 +111,10 @@ struct madt_info {
 
 // What the HPET table says (IA-PC HPET specification 1.0a, 3.2.4).
 struct acpi_hpet {
-  uint64_t address;    // physical address of the register block
+  uint64_t address;              // physical address of the register block
   uint32_t event_timer_block_id; // the capabilities register's low half
-  uint8_t number;      // HPET sequence number
-  uint16_t min_tick;   // main counter tick of the smallest periodic interval
+  uint8_t number;                // HPET sequence number
+  uint16_t min_tick;      // main counter tick of the smallest periodic interval
   bool address_in_memory; // the address is in system memory space (else I/O)
 };
 

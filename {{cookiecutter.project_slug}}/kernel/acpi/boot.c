@@ -153,8 +153,8 @@ acpi_init(const struct boot_info *info)
         "[acpi] no usable RSDT or XSDT: going on as if there were no ACPI\n");
     return false;
   }
-  kprintf("[acpi] %u of %u tables valid; ACPI area: %lu of %lu pages used "
-          "(%lu at most, checking)\n",
+  kprintf("[acpi] %u of %u tables valid; ACPI area: %lu of %lu pages kept "
+          "mapped, at most %lu in use while checking\n",
           acpi.valid_count, acpi.table_count, area.next_slot,
           (uint64_t)LAYOUT_ACPI_AREA_PAGES, area.peak);
   if (acpi.madt_found)
@@ -192,9 +192,9 @@ acpi_hpet_address(void)
 }
 
 uint64_t
-acpi_area_lend_page(void)
+acpi_hpet_page(void)
 {
-  return acpi_area_take_top(&area, 1);
+  return acpi_hpet_address() ? acpi_area_take_top(&area, 1) : 0;
 }
 
 const struct acpi_info *

@@ -23,10 +23,11 @@ uint64_t acpi_lapic_address(void);
 // there is none, or it is not in memory space).
 uint64_t acpi_hpet_address(void);
 
-// A page of virtual address space taken off the top of the ACPI area, for
-// device registers that ACPI describes (the HPET's); 0 when none is left.
-// The caller maps it.
-uint64_t acpi_area_lend_page(void);
+// After acpi_init: a page of virtual address space for the HPET's
+// registers, taken off the top of the ACPI area (tables are done with by
+// then), which the caller maps; 0 when there is no HPET or no page left.
+// Call once.
+uint64_t acpi_hpet_page(void);
 
 // The whole result (for self-tests); valid only when acpi_init returned true.
 const struct acpi_info *acpi_result(void);

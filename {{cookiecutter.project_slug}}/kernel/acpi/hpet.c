@@ -7,14 +7,15 @@
 
 #include "acpi/acpi.h"
 
-#define HPET_OFF_BLOCK_ID  36 // u32: a copy of the capabilities register's low half
-#define HPET_OFF_ADDRESS   40 // Generic Address Structure (12 bytes)
-#define HPET_OFF_NUMBER    52 // u8
-#define HPET_OFF_MIN_TICK  53 // u16
-#define HPET_TABLE_LENGTH  56 // through the page-protection byte
-#define GAS_OFF_SPACE      0  // u8: address space id
-#define GAS_OFF_ADDRESS    4  // u64
-#define GAS_SPACE_MEMORY   0  // system memory (ACPI 6.5, table 5.1)
+#define HPET_OFF_BLOCK_ID                                                      \
+  36 // u32: a copy of the capabilities register's low half
+#define HPET_OFF_ADDRESS  40 // Generic Address Structure (12 bytes)
+#define HPET_OFF_NUMBER   52 // u8
+#define HPET_OFF_MIN_TICK 53 // u16
+#define HPET_TABLE_LENGTH 56 // through the page-protection byte
+#define GAS_OFF_SPACE     0  // u8: address space id
+#define GAS_OFF_ADDRESS   4  // u64
+#define GAS_SPACE_MEMORY  0  // system memory (ACPI 6.5, table 5.1)
 
 static uint64_t
 hpet_read_le(const uint8_t *bytes, int size)

@@ -84,7 +84,7 @@ madt_min_length(uint8_t type)
 // What the walk needs to know besides the results.
 struct madt_walk {
   bool online_capable_defined; // MADT revision 5+
-  bool has_lapic_cpus; // a local APIC entry with a real ID is listed
+  bool has_lapic_cpus;         // a local APIC entry with a real ID is listed
 };
 
 static void
@@ -242,8 +242,7 @@ acpi_madt_parse(const struct acpi_sdt_header *table, struct madt_info *madt)
   madt->pcat_compat =
       madt_read_le(bytes + MADT_OFF_FLAGS, 4) & MADT_FLAG_PCAT_COMPAT;
   struct madt_walk walk = {
-      .online_capable_defined =
-          table->revision >= MADT_REVISION_ONLINE_CAPABLE,
+      .online_capable_defined = table->revision >= MADT_REVISION_ONLINE_CAPABLE,
       .has_lapic_cpus = madt_has_lapic_cpus(bytes, length),
   };
 

@@ -13,13 +13,13 @@
 #include "dev/mmio.h"
 #include "lib/kprintf.h"
 
-#define HPET_REG_PERIOD  0x004 // capabilities, bits 63:32: period in fs
-#define HPET_REG_CONFIG  0x010 // general configuration
-#define HPET_REG_COUNTER 0x0F0 // main counter, low 32 bits
-#define HPET_CONFIG_ENABLE (1u << 0) // the main counter runs
-#define HPET_PERIOD_MAX  100000000u  // 100 ns: the specification's slowest
-#define FS_PER_SECOND    1000000000000000ull
-#define PAGE_MASK        0xFFFull
+#define HPET_REG_PERIOD    0x004      // capabilities, bits 63:32: period in fs
+#define HPET_REG_CONFIG    0x010      // general configuration
+#define HPET_REG_COUNTER   0x0F0      // main counter, low 32 bits
+#define HPET_CONFIG_ENABLE (1u << 0)  // the main counter runs
+#define HPET_PERIOD_MAX    100000000u // 100 ns: the specification's slowest
+#define FS_PER_SECOND      1000000000000000ull
+#define PAGE_MASK          0xFFFull
 // Reads of a counter that does not move before it is declared stopped: at
 // least 100 ns each on any PC, so more than a tenth of a second, while a
 // counter of at least 10 MHz moves within a microsecond.
@@ -66,9 +66,8 @@ hpet_init(uint64_t phys, uint64_t virt)
     kprintf("[hpet] at 0x%lx: no virtual page to map it; not used\n", phys);
     return false;
   }
-  volatile uint8_t *page =
-      mmio_map(virt, phys & ~PAGE_MASK, 1,
-               MMIO_WRITABLE | MMIO_UNCACHED | MMIO_NO_EXEC);
+  volatile uint8_t *page = mmio_map(
+      virt, phys & ~PAGE_MASK, 1, MMIO_WRITABLE | MMIO_UNCACHED | MMIO_NO_EXEC);
   if (!page) {
     kprintf("[hpet] at 0x%lx: cannot map it; not used\n", phys);
     return false;

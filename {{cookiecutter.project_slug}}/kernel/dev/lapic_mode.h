@@ -23,9 +23,9 @@ enum lapic_mode {
 
 struct lapic_plan {
   enum lapic_mode mode;
-  bool write_base;      // write `base` to IA32_APIC_BASE first
-  uint64_t base;        // the MSR's value to write (when write_base)
-  const char *why;      // for the log: how the mode was chosen
+  bool write_base; // write `base` to IA32_APIC_BASE first
+  uint64_t base;   // the MSR's value to write (when write_base)
+  const char *why; // for the log: how the mode was chosen
 };
 
 // The mode follows the firmware: x2APIC if it handed over in x2APIC mode

@@ -24,15 +24,15 @@
 #define LAPIC_DIVISOR        16
 #define TIMER_COUNT_MAX      0xFFFFFFFFu
 
-#define CALIBRATION_US        1000 // each run: 1 ms of the reference clock
-#define CALIBRATION_RUNS      3    // median of three (median_of_three)
+#define CALIBRATION_US   1000 // each run: 1 ms of the reference clock
+#define CALIBRATION_RUNS 3    // median of three (median_of_three)
 // Samples in a row that see the reference clock stand still before it is
 // declared stopped: each reads it (a port or uncached MMIO read, at least
 // 100 ns on any PC), so that is more than a tenth of a second, while a
 // working clock of 1 MHz or more moves every microsecond.
 #define CALIBRATION_STILL_READS 1000000
-#define US_PER_SECOND         1000000u
-#define HZ_PER_KHZ            1000u
+#define US_PER_SECOND           1000000u
+#define HZ_PER_KHZ              1000u
 // lapic_wait_first_tick gives up after this many periods, or this long if
 // that is longer: an emulator can hold a busy CPU's interrupts for a few ms.
 #define FIRST_TICK_PERIODS 20
@@ -85,9 +85,13 @@ pit_count_up(void)
 
 static const struct ref_clock hpet_clock = {
     "HPET", "hpet", 0, 0xFFFFFFFFu, hpet_start, hpet_counter32, hpet_stop};
-static const struct ref_clock pit_clock = {
-    "PIT", "pit", PIT_FREQUENCY_HZ, PIT_MAX_COUNT, pit_countdown_start,
-    pit_count_up, pit_countdown_stop};
+static const struct ref_clock pit_clock = {"PIT",
+                                           "pit",
+                                           PIT_FREQUENCY_HZ,
+                                           PIT_MAX_COUNT,
+                                           pit_countdown_start,
+                                           pit_count_up,
+                                           pit_countdown_stop};
 
 // One calibration run's figures.
 struct clock_rates {

@@ -22,11 +22,11 @@
 
 #define CPUID1_EDX_PAT (1u << 16)
 // Memory types in the PAT (SDM table 11-10), one byte per entry.
-#define PAT_UC       0x00
-#define PAT_WT       0x04
-#define PAT_WB       0x06
-#define PAT_UC_MINUS 0x07
-#define PAT_ENTRY(i, type) ((uint64_t)(type) << ((i) * 8))
+#define PAT_UC             0x00
+#define PAT_WT             0x04
+#define PAT_WB             0x06
+#define PAT_UC_MINUS       0x07
+#define PAT_ENTRY(i, type) ((uint64_t)(type) << ((i)*8))
 // The reset value (WB, WT, UC-, UC, twice): the kernel's PTEs use entry 0
 // (no PCD, PWT, PAT bits) for memory and entry 3 (PCD|PWT) for devices.
 #define PAT_KERNEL                                                             \

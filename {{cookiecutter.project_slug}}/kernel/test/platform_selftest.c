@@ -22,14 +22,14 @@
 #include "lib/kprintf.h"
 #include "test/platform_selftest.h"
 
-#define VECTOR_BREAKPOINT      3
-#define VECTOR_INVALID_OPCODE  6
-#define UD2_LENGTH             2 // 0F 0B
-#define TICK_TEST_MS           50
-#define TICK_TEST_MIN_PERIODS  5 // at slow rates the window grows to this
-#define MS_PER_SECOND          1000
-#define US_PER_MS              1000
-#define APIC_BASE_ADDRESS_MASK 0x000FFFFFFFFFF000ull // SDM vol. 3A 10.4.4
+#define VECTOR_BREAKPOINT        3
+#define VECTOR_INVALID_OPCODE    6
+#define UD2_LENGTH               2 // 0F 0B
+#define TICK_TEST_MS             50
+#define TICK_TEST_MIN_PERIODS    5 // at slow rates the window grows to this
+#define MS_PER_SECOND            1000
+#define US_PER_MS                1000
+#define APIC_BASE_ADDRESS_MASK   0x000FFFFFFFFFF000ull // SDM vol. 3A 10.4.4
 #define CPUID1_EBX_APIC_ID_SHIFT 24 // initial APIC ID: CPUID.1:EBX[31:24]
 #define APIC_ID_LOW_MASK         0xFF
 

@@ -322,8 +322,8 @@ check_info(const struct acpi_rsdp *rsdp, bool parsed,
   else
     CHECK(all_zero(&info->madt, sizeof(info->madt)));
   // The tables kept mapped are still readable (ASan) and still valid.
-  const struct acpi_sdt_header *mapped[] = {
-      info->fadt_table, info->madt_table, info->hpet_table};
+  const struct acpi_sdt_header *mapped[] = {info->fadt_table, info->madt_table,
+                                            info->hpet_table};
   for (unsigned i = 0; i < 3; i++)
     if (mapped[i])
       CHECK(mapped[i]->length <= MAP_LIMIT &&

@@ -55,7 +55,8 @@ sim_map(void *context, uint64_t virt, uint64_t phys, uint64_t pages)
   struct sim *s = context;
 
   assert_true(virt >= (uintptr_t)s->window &&
-              virt + pages * PAGE <= (uintptr_t)s->window + WINDOW_PAGES * PAGE);
+              virt + pages * PAGE <=
+                  (uintptr_t)s->window + WINDOW_PAGES * PAGE);
   if (phys < PHYS_BASE || phys + pages * PAGE > PHYS_BASE + sizeof(s->phys))
     return false; // no memory there
   memcpy((void *)(uintptr_t)virt, s->phys + (phys - PHYS_BASE), pages * PAGE);
@@ -103,8 +104,8 @@ at(struct sim *s, uint64_t phys)
 // A table of `length` bytes at phys: header, `body` if any, then a
 // byte pattern, checksummed.
 static void
-put_table(struct sim *s, uint64_t phys, const char *signature,
-          uint32_t length, uint8_t revision, const void *body, size_t size)
+put_table(struct sim *s, uint64_t phys, const char *signature, uint32_t length,
+          uint8_t revision, const void *body, size_t size)
 {
   uint8_t *t = at(s, phys);
   struct acpi_sdt_header h = {.length = length, .revision = revision};
@@ -162,8 +163,8 @@ put_xsdt(struct sim *s, uint64_t phys, const uint64_t *entries, int count)
 static struct acpi_rsdp
 rsdp_for(uint64_t xsdt)
 {
-  struct acpi_rsdp r = {.revision = 2, .length = sizeof(r),
-                        .xsdt_address = xsdt};
+  struct acpi_rsdp r = {
+      .revision = 2, .length = sizeof(r), .xsdt_address = xsdt};
   memcpy(r.signature, "RSD PTR ", 8);
   return r; // acpi_parse trusts its caller to have checked the RSDP
 }
@@ -236,21 +237,21 @@ test_big_table_checked_in_pieces(void **state)
   struct acpi_table record;
 
   put_table(s, phys_of(40, 0x100), "SSDT", BIG_TABLE, 2, NULL, 0);
-  assert_int_equal(acpi_table_check(&s->mapper, phys_of(40, 0x100), "SSDT",
-                                    &record),
-                   ACPI_OK);
+  assert_int_equal(
+      acpi_table_check(&s->mapper, phys_of(40, 0x100), "SSDT", &record),
+      ACPI_OK);
   assert_int_equal(s->area.next_slot, 0); // nothing kept
   assert_true(s->area.peak <= 2);
   at(s, phys_of(50, 0))[7] ^= 0x40; // a byte in the 11th page
-  assert_int_equal(acpi_table_check(&s->mapper, phys_of(40, 0x100), "SSDT",
-                                    &record),
-                   ACPI_BAD_CHECKSUM);
+  assert_int_equal(
+      acpi_table_check(&s->mapper, phys_of(40, 0x100), "SSDT", &record),
+      ACPI_BAD_CHECKSUM);
   // Valid, but too large to keep mapped in an 8-page window.
   at(s, phys_of(50, 0))[7] ^= 0x40;
   const struct acpi_sdt_header *table = NULL;
-  assert_int_equal(acpi_table_map(&s->mapper, phys_of(40, 0x100), "SSDT",
-                                  &record, &table),
-                   ACPI_UNMAPPABLE);
+  assert_int_equal(
+      acpi_table_map(&s->mapper, phys_of(40, 0x100), "SSDT", &record, &table),
+      ACPI_UNMAPPABLE);
   assert_null(table);
 }
 
