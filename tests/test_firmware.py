@@ -10,7 +10,8 @@ APIC; QEMU 7.2 under TCG has neither, so those runs are Bochs only.
 """
 import pytest
 
-from conftest import assert_ticks_match_rate, assert_timer_calibrated, bake, boot, make, ready_values
+from conftest import (assert_ticks_match_rate, assert_timer_calibrated, bake, baked_with_test_image, boot,
+                      make, ready_values)
 
 TIMER_HZ = 1000
 
@@ -23,6 +24,18 @@ def firmware_project(tmp_path, *states):
     flags = " ".join("-DFIRMWARE_%s" % state for state in states)
     make(project, "test-image", "KCFLAGS=-O2 -g " + flags)
     return project
+
+
+@pytest.fixture(scope="module")
+def default_project(tmp_path_factory):
+    """The default project with its ordinary test image."""
+    return baked_with_test_image(tmp_path_factory, "firmware-default")
+
+
+@pytest.fixture(scope="module")
+def pat_project(tmp_path_factory):
+    """A test image whose firmware left every PAT entry write-back."""
+    return firmware_project(tmp_path_factory.mktemp("firmware-pat"), "PAT_WB")
 
 
 def x2apic_bochsrc(project, tmp_path):
@@ -62,11 +75,10 @@ def test_x2apic_handover_and_software_disabled_apic(tmp_path):
     assert "[test] lapic: error LVT armed   ok" in log
 
 
-def test_x2apic_capable_cpu_stays_in_xapic_mode(tmp_path):
+def test_x2apic_capable_cpu_stays_in_xapic_mode(default_project, tmp_path):
     """Where the firmware leaves xAPIC mode on an x2APIC-capable CPU, the
     kernel keeps xAPIC mode (as Linux does without interrupt remapping)."""
-    project = bake(tmp_path)
-    make(project, "test-image")
+    project = default_project
     log = passed_run(project, "bochs", options=["--bochsrc", x2apic_bochsrc(project, tmp_path)])
     assert "[lapic] xAPIC mode, as the firmware left it (x2APIC available)" in log
     assert "[test] lapic: id 0 (xAPIC), CPUID initial APIC id 0" in log
@@ -84,21 +96,19 @@ def test_moved_apic_uses_the_msr_address(tmp_path):
 
 
 @pytest.mark.parametrize("emulator", ["qemu", "bochs"])
-def test_reprogrammed_pat_still_maps_devices_uncached(tmp_path, emulator):
+def test_reprogrammed_pat_still_maps_devices_uncached(pat_project, emulator):
     """Firmware that left every PAT entry write-back: PCD|PWT would map the
     local APIC cached. The kernel sets the PAT and says what it found."""
-    project = firmware_project(tmp_path, "PAT_WB")
-    log = passed_run(project, emulator)
+    log = passed_run(pat_project, emulator)
     assert "[mmio] PAT 0x7040600070406 (set; was different)" in log
     assert "[mmio] the firmware had left PAT 0x606060606060606" in log
     assert "[test] mmio: PCD|PWT is UC      ok" in log
 
 
-def test_normal_boot_reports_pat_and_apic_mode(tmp_path):
+def test_normal_boot_reports_pat_and_apic_mode(default_project):
     """On the emulators' own firmware the PAT is the reset value and the
     APIC is in xAPIC mode; the log says both."""
-    project = bake(tmp_path)
-    make(project, "test-image")
+    project = default_project
     log = passed_run(project, "qemu")
     assert "[mmio] PAT 0x7040600070406 (as found)" in log
     assert "[lapic] xAPIC mode, as the firmware left it; IA32_APIC_BASE 0xfee00900" in log
