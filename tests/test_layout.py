@@ -329,7 +329,7 @@ def test_kernel_load_min():
 
 def test_overlap_names_both_regions():
     """An overlap message names both regions, both parameters, both ranges and the shared phases."""
-    hits = [v for v in found("phys-overlap", "stage2_addr", stage2_addr="0x9000") if v.other == "FAT buffer"]
+    hits = [v for v in found("phys-overlap", "stage2_addr", stage2_addr="0x9000", fat_buffer_addr="0x7E00") if v.other == "FAT buffer"]
     message = hits[0].message
     for text in ("stage2 area", "stage2_addr", "[0x9000, 0x10000)", "FAT buffer", "fat_buffer_addr",
                  "[0x7E00, 0xA200)", "phases 1 stage1, 2 stage2-load", "0xA200 or above"):
@@ -366,19 +366,29 @@ def test_overlap_real_mode_stack():
 
 def test_overlap_page_tables_and_pmm_bootstrap():
     """It rejects PMM bootstrap pages that overlap the boot page tables (both live in the kernel)."""
-    message = only("phys-overlap", "pmm_bootstrap_addr", pmm_bootstrap_addr="0x9B000")
-    assert "boot page tables" in message and "phase 5 kernel" in message
+    errors = violations(pmm_bootstrap_addr="0x9B000", boot_page_tables_addr="0x9C000")
+    assert [v.rule for v in errors] == ["phys-overlap"]
+    message = errors[0].message
+    assert "boot page tables" in message and "PMM bootstrap pages" in message and "phase 5 kernel" in message
+
+
+def test_auto_dodges_an_explicit_region():
+    """An auto base moves past a region placed explicitly where it would have gone."""
+    layout, errors = L.parse_layout(context_with(pmm_bootstrap_addr="0x9B000"))
+    assert errors == [] and layout.boot_page_tables_addr == 0x97000 and layout.stage2_stack_top == 0x97000
 
 
 def test_overlap_stack_reserve_and_page_tables():
     """It rejects a stage2 stack reserve that overlaps the page tables it is building."""
-    message = only("phys-overlap", "stage2_stack_top", stage2_stack_top="0x9D000")
-    assert "stage2_stack_top" in message and "phase 4 handoff" in message
+    errors = violations(stage2_stack_top="0x9D000", boot_page_tables_addr="0x9C000")
+    assert [v.rule for v in errors] == ["phys-overlap"]
+    message = errors[0].message
+    assert "stage2_stack_top" in message and "boot_page_tables_addr" in message and "phase 4 handoff" in message
 
 
 def test_overlap_kernel_regions():
     """It rejects a kernel BSS inside the kernel load area."""
-    hits = found("phys-overlap", "kernel_bss_base", kernel_bss_base="0x180000")
+    hits = found("phys-overlap", "kernel_bss_base", kernel_bss_base="0x180000", kernel_load_addr="0x120000")
     assert hits[0].other == "kernel load area"
 
 
@@ -463,7 +473,8 @@ def test_higher_half(name, value):
 
 def test_virt_overlap():
     """It rejects two overlapping virtual areas and names both."""
-    message = only("virt-overlap", "acpi_area_base", acpi_area_base="0xFFFFFFFF80800000")
+    message = only("virt-overlap", "acpi_area_base", acpi_area_base="0xFFFFFFFF80800000",
+                   automap_base="0xFFFFFFFF80400000")
     assert "automap area" in message and "ACPI area" in message and "0xFFFFFFFF81000000 or above" in message
 
 
