@@ -631,7 +631,7 @@ def fit(v, param, near, step, align=None):
     start, end = extent(near)
     offset, size = near - start, end - start
     if step == UP:
-        value = align_up(max(near, lo + offset), align)
+        value = align_up(max(near, lo) + offset, align)
     elif spec.shift == "start":
         return None
     else:
@@ -1055,16 +1055,8 @@ def _check_keys(values, allowed):
     return out
 
 
-def parse_layout(values, allowed=PARAMS):
-    """(Layout, []) when every rule holds, else (None, [Violation, ...]) listing all of them.
-
-    values maps parameter names to strings (cookiecutter's context or
-    layout.cfg); keys starting with "_" are ignored. Never raises.
-    """
-    if not isinstance(values, dict):
-        return None, [Violation("(input)", values, "key-missing", "expected a mapping of parameters")]
-    raw = {k: values[k] for k in values if k in PARAM_BY_NAME}
-    violations = _check_keys(values, allowed)
+def _parse_values(raw, violations):
+    """The parsed values of raw with every auto base resolved; parse errors go to violations."""
     parsed, autos = {}, set()
     for name in PARAMS:
         if name not in raw:
@@ -1077,6 +1069,20 @@ def parse_layout(values, allowed=PARAMS):
         else:
             parsed[name] = value
     resolve_auto(parsed, autos)
+    return parsed
+
+
+def parse_layout(values, allowed=PARAMS):
+    """(Layout, []) when every rule holds, else (None, [Violation, ...]) listing all of them.
+
+    values maps parameter names to strings (cookiecutter's context or
+    layout.cfg); keys starting with "_" are ignored. Never raises.
+    """
+    if not isinstance(values, dict):
+        return None, [Violation("(input)", values, "key-missing", "expected a mapping of parameters")]
+    raw = {k: values[k] for k in values if k in PARAM_BY_NAME}
+    violations = _check_keys(values, allowed)
+    parsed = _parse_values(raw, violations)
     for check in CHECKS:
         violations.extend(check(parsed, raw))
     if violations:
@@ -1087,6 +1093,157 @@ def parse_layout(values, allowed=PARAMS):
 def validate(values):
     """Every violation of every rule for this mapping of parameter strings; [] when valid."""
     return parse_layout(values)[1]
+
+
+# --------------------------------------------------------------------------
+# Whole suggestions: a refused layout's nearest valid neighbour
+#
+# The search changes only parameters a violation involves, never the ones
+# the user chose (those that differ from the defaults) unless their own
+# value breaks a rule, and it returns a set of changes only after validate()
+# has accepted the whole result: never one move that leads into another
+# refusal. Candidates are auto, the default, the values the messages
+# propose, and the nearest free place above and below. A small beam search
+# keeps the layouts with the fewest violations, then drops every change the
+# result does not need.
+# --------------------------------------------------------------------------
+
+# Rules a different placement can satisfy; other violations need the user.
+PLACEMENT_RULES = frozenset((
+    "real-mode-window", "stage2-below-64k", "align-16", "stage2-stack-window", "boot-pages-window",
+    "page-align", "kernel-phys-window", "kernel-stack-min", "kernel-bss-min", "kernel-load-min",
+    "phys-overlap", "kernel-virt-base", "virt-align", "higher-half", "virt-overlap", "page-table-slot",
+    "pmm-area-min", "fba-min", "fba-bitmap"))
+SEARCH_BEAM = 6
+SEARCH_DEPTH = 6
+SEARCH_BUDGET = 1500                # validations per search, to bound the time (about 0.15 ms each)
+PROPOSED_RE = r"\b(?:use|to|from) (?:%s )?(0x[0-9A-F]+|[0-9]+[KMG]?)\b"
+LAYOUT_KEYS = tuple(n for n in CFG_KEYS if n not in ("project_name", "project_slug"))
+
+
+def _region_params(name):
+    """The parameters of the region called name (a violation's .other)."""
+    for spec in PHYS_REGIONS + VIRT_REGIONS:
+        if spec.name == name:
+            return spec.params
+    return ()
+
+
+def _text_of(param, value):
+    kind = PARAM_BY_NAME[param].kind
+    return hx(value) if kind == "address" else size_text(value) if kind == "size" else str(value)
+
+
+def _distance(param, text, parsed):
+    """How far the value text lies from param's current value (for ordering)."""
+    value = _parse_one(PARAM_BY_NAME[param], text)[0]
+    if not isinstance(value, int) or param not in parsed:
+        return TOP
+    return abs(value - parsed[param])
+
+
+def _candidates(values, errors, frozen):
+    """(param, text) changes worth trying on values, best first."""
+    parsed = _parse_values({k: values[k] for k in values if k in PARAM_BY_NAME}, [])
+    out, later = [], []
+    for error in errors:
+        related = (error.param,) + _region_params(error.other)
+        for param in related:
+            if param in frozen or param not in LAYOUT_KEYS:
+                continue
+            proposed = re.findall(PROPOSED_RE % re.escape(param), error.message.split(": ", 1)[-1]) \
+                if param == error.param else []
+            if values.get(param) != DEFAULTS[param]:           # the user's value: keep close to it
+                texts = sorted(proposed, key=lambda t: _distance(param, t, parsed)) + [DEFAULTS[param]]
+            else:
+                texts = ([AUTO] if param in AUTO_BY_PARAM else []) + [DEFAULTS[param]] + proposed
+            if param in parsed and any(spec.params[:1] == (param,) for spec in PHYS_REGIONS + VIRT_REGIONS):
+                spec = next(sp for sp in PHYS_REGIONS + VIRT_REGIONS if sp.params[:1] == (param,))
+                start, end = spec.extent(parsed)
+                for near, step in ((start, UP), (end, DOWN)):
+                    moved = fit(parsed, param, parsed[param] - start + near if step == UP else near, step)
+                    if moved is not None:
+                        texts.append(_text_of(param, moved))
+            for text in texts:
+                if text != values.get(param) and (param, text) not in out + later:
+                    (later if values.get(param) != DEFAULTS[param] else out).append((param, text))
+    return out + later          # the user's own values last
+
+
+def _search(values, frozen):
+    """The smallest {param: text} found that makes values valid, or None."""
+    beam, seen, budget = [({}, validate(values))], set(), [SEARCH_BUDGET]
+    for _depth in range(SEARCH_DEPTH):
+        children = []
+        for changes, errors in beam:
+            for param, text in _candidates(dict(values, **changes), errors, frozen):
+                new = dict(changes, **{param: text})
+                key = frozenset(new.items())
+                if key in seen:
+                    continue
+                if budget[0] <= 0:
+                    return None
+                seen.add(key)
+                budget[0] -= 1
+                found = validate(dict(values, **new))
+                if not found:
+                    return _minimise(values, new)
+                if all(v.rule in PLACEMENT_RULES for v in found):
+                    children.append(((len(found), len(new)), new, found))
+        children.sort(key=lambda child: child[0])
+        beam = [(new, found) for _score, new, found in children[:SEARCH_BEAM]]
+        if not beam:
+            return None
+    return None
+
+
+def _minimise(values, changes):
+    """changes without those the valid result does not need."""
+    for param in list(changes):
+        fewer = {k: t for k, t in changes.items() if k != param}
+        if not validate(dict(values, **fewer)):
+            changes = fewer
+    return changes
+
+
+def user_choices(values):
+    """The layout parameters whose values differ from the defaults."""
+    return {k for k in LAYOUT_KEYS if k in values and values[k] != DEFAULTS[k]}
+
+
+def suggest(values):
+    """{param: text}: a whole set of changes after which values pass every
+    rule (validate() has accepted the result), or None when the violations
+    are not about placement or no valid layout is near.
+
+    It first keeps every value the user chose; failing that, it may also
+    change a chosen value that itself breaks a rule (with what its message
+    proposes)."""
+    errors = validate(values)
+    if not errors or not all(v.rule in PLACEMENT_RULES for v in errors):
+        return None
+    identity = set(PARAMS) - set(LAYOUT_KEYS)
+    chosen = user_choices(values)
+    found = _search(values, identity | chosen)
+    if found is None:
+        broken = {v.param for v in errors}
+        found = _search(values, identity | (chosen - broken))
+    return found
+
+
+def suggestion_command(values, changes, template="."):
+    """One cookiecutter command line: the user's choices with the changes applied."""
+    import shlex
+    merged = dict(values, **changes)
+    slug = str(merged.get("project_name", "")).lower().replace(" ", "_").replace("-", "_")
+    words = ["cookiecutter", "--no-input", template]
+    for name in PARAMS:
+        if name not in merged or merged[name] == DEFAULTS[name] and name not in changes:
+            continue
+        if name == "project_slug" and merged[name] == slug:
+            continue
+        words.append(shlex.quote("%s=%s" % (name, merged[name])))
+    return " ".join(words)
 
 
 def read_layout_file(path):
@@ -1136,11 +1293,19 @@ def main(argv=None):
 
 
 def report_violations(path, violations):
-    """Print violations the way every tool here does."""
+    """Print violations the way every tool here does, then the lines of
+    path to change for a whole suggestion when there is one."""
     for violation in violations:
         sys.stderr.write("%s: error: %s\n" % (path, violation))
     if violations:
         sys.stderr.write("%s: %d error(s); nothing was generated\n" % (path, len(violations)))
+        values, errors = read_layout_file(path)
+        changes = suggest(values) if not errors else None
+        if changes:
+            sys.stderr.write("%s: a layout that passes every rule: change these lines\n" % path)
+            for name in CFG_KEYS:
+                if name in changes:
+                    sys.stderr.write("    %s = %s\n" % (name, changes[name]))
 
 
 if __name__ == "__main__":
