@@ -34,9 +34,12 @@ def low_memory(draw):
     tables = draw(st.integers(0x20, 0x9C).map(lambda n: n * PAGE))
     bootstrap = draw(st.integers(0x20, 0x9D).map(lambda n: n * PAGE))
     stack_top = draw(st.integers(0x2000 // 16, 0x9F000 // 16).map(lambda n: n * 16))
-    return dict(fat_buffer_addr=hexa(fat), e820_buffer_addr=hexa(e820), stage2_addr=hexa(stage2),
-                boot_page_tables_addr=hexa(tables), pmm_bootstrap_addr=hexa(bootstrap),
-                stage2_stack_top=hexa(stack_top))
+    values = dict(fat_buffer_addr=hexa(fat), e820_buffer_addr=hexa(e820), stage2_addr=hexa(stage2),
+                  boot_page_tables_addr=hexa(tables), pmm_bootstrap_addr=hexa(bootstrap),
+                  stage2_stack_top=hexa(stack_top))
+    for name in draw(st.sets(st.sampled_from(sorted(set(values) & set(L.AUTO_BY_PARAM))))):
+        values[name] = "auto"       # placed by layout.py around the explicit ones
+    return values
 
 
 @st.composite
@@ -108,3 +111,26 @@ def test_accepted_layout_builds_and_boots(tmp_path_factory, values):
     assert passed, layout_text + "\n" + log[-5000:]
     assert_ticks_match_rate(ready_values(log), int(values["lapic_timer_hz"]))
     assert_timer_calibrated(log, int(values["lapic_timer_hz"]), bus_mhz=1000)  # QEMU: 1 GHz
+
+
+# Single changes a user tries (tests/test_layout.py checks them all against
+# the rules) that move something and are not examples already: the examples
+# folder boots kernel_stack_size=128K, kernel_bss_size=256K, fba_size=4G and
+# stage2_addr=0x8000. Each is baked as it is, or with the suggestion its
+# refusal carries, built and booted.
+BOOTED_CHANGES = ["stage2_addr=0x9000", "boot_page_tables_addr=0x120000", "kernel_area_end=0x180000",
+                  "pmm_area_size=512G", "kernel_virt_base=0xFFFFFFFFC0000000", "automap_size=64M"]
+
+
+@pytest.mark.parametrize("change", BOOTED_CHANGES)
+def test_single_change_builds_and_boots(tmp_path, change):
+    """A single change bakes (with its whole suggestion when refused), builds and boots to ready in QEMU."""
+    name, value = change.split("=", 1)
+    values = context_with(**{name: value})
+    changes = L.suggest(values) if L.validate(values) else {}
+    assert changes is not None, [str(v) for v in L.validate(values)]
+    context = {k: v for k, v in dict(values, **changes).items() if k in L.CFG_KEYS and k != "project_slug"}
+    project = bake(tmp_path, **context)
+    make(project, "test-image")
+    passed, log = boot(project)
+    assert passed, "%s %s\n%s" % (change, changes, log[-5000:])
