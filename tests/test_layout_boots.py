@@ -7,6 +7,8 @@ its test image and boots it in QEMU to the ready line with the self-tests
 passing. The draw is derandomized so CI sees the same sample every run;
 change the seed below to explore others.
 """
+import os
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, seed
 from hypothesis import strategies as st
@@ -134,3 +136,39 @@ def test_single_change_builds_and_boots(tmp_path, change):
     make(project, "test-image")
     passed, log = boot(project)
     assert passed, "%s %s\n%s" % (change, changes, log[-5000:])
+
+
+def set_cfg(project, **values):
+    """Rewrite `key = value` lines of a project's layout.cfg."""
+    path = os.path.join(project, "layout.cfg")
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    for i, line in enumerate(lines):
+        key = line.split("=")[0].strip()
+        if key in values and not line.startswith("#"):
+            lines[i] = "%s = %s" % (key, values[key])
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def test_layout_cfg_edits_follow_auto_and_suggestions(tmp_path):
+    """In a generated project, a bigger stack in layout.cfg moves the auto
+    BSS and load area and boots; a refused edit stops make with the lines to
+    change, and with them changed the project builds and boots."""
+    project = bake(tmp_path)
+    set_cfg(project, kernel_stack_size="128K")
+    make(project, "test-image", "docs/MemoryMap.md")
+    with open(os.path.join(project, "docs", "MemoryMap.md"), encoding="utf-8") as f:
+        assert "| `kernel_bss_base` | `0x120000` | right after the kernel stack |" in f.read()
+    passed, log = boot(project)
+    assert passed, log[-3000:]
+    set_cfg(project, stage2_addr="0x8000")
+    refused = make(project, "test-image", check=False)
+    assert refused.returncode != 0
+    lines = refused.stdout.split("a layout that passes every rule: change these lines\n")[1].splitlines()
+    changes = dict(l.strip().split(" = ") for l in lines if l.startswith("    ") and " = " in l)
+    assert changes == {"e820_buffer_addr": "auto"}, refused.stdout[-3000:]
+    set_cfg(project, **changes)
+    make(project, "test-image")
+    passed, log = boot(project)
+    assert passed, log[-3000:]

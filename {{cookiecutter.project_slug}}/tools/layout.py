@@ -619,6 +619,8 @@ def fit(v, param, near, step, align=None):
     the kernel load area) only moves UP."""
     spec = next(s for s in PHYS_REGIONS + VIRT_REGIONS if s.params and s.params[0] == param)
     specs = PHYS_REGIONS if spec.lifetime is not None else VIRT_REGIONS
+    if _window(spec) is None:
+        return None                 # a region without a window entry is not moved
     lo, hi = _window(spec)
     align = align or spec.align
     trial = {k: x for k, x in v.items() if k != param}
@@ -1159,8 +1161,11 @@ def _candidates(values, errors, frozen):
                 texts = ([AUTO] if param in AUTO_BY_PARAM else []) + [DEFAULTS[param]] + proposed
             if param in parsed and any(spec.params[:1] == (param,) for spec in PHYS_REGIONS + VIRT_REGIONS):
                 spec = next(sp for sp in PHYS_REGIONS + VIRT_REGIONS if sp.params[:1] == (param,))
-                start, end = spec.extent(parsed)
-                for near, step in ((start, UP), (end, DOWN)):
+                try:
+                    start, end = spec.extent(parsed)
+                except KeyError:
+                    start = end = None
+                for near, step in ((start, UP), (end, DOWN)) if start is not None else ():
                     moved = fit(parsed, param, parsed[param] - start + near if step == UP else near, step)
                     if moved is not None:
                         texts.append(_text_of(param, moved))
