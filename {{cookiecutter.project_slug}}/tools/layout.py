@@ -1144,6 +1144,18 @@ def _distance(param, text, parsed):
     return abs(value - parsed[param])
 
 
+def _free_places(parsed, param):
+    """The values of a base param that put its region at the nearest free
+    place above its current start and below its current end."""
+    spec = next((sp for sp in PHYS_REGIONS + VIRT_REGIONS if sp.params[:1] == (param,)), None)
+    try:
+        start, end = spec.extent(parsed)
+    except (AttributeError, KeyError):
+        return []                   # not a base, or its region did not parse
+    places = [fit(parsed, param, start, UP), fit(parsed, param, end, DOWN)]
+    return [_text_of(param, value) for value in places if value is not None]
+
+
 def _candidates(values, errors, frozen):
     """(param, text) changes worth trying on values, best first."""
     parsed = _parse_values({k: values[k] for k in values if k in PARAM_BY_NAME}, [])
@@ -1159,16 +1171,7 @@ def _candidates(values, errors, frozen):
                 texts = sorted(proposed, key=lambda t: _distance(param, t, parsed)) + [DEFAULTS[param]]
             else:
                 texts = ([AUTO] if param in AUTO_BY_PARAM else []) + [DEFAULTS[param]] + proposed
-            if param in parsed and any(spec.params[:1] == (param,) for spec in PHYS_REGIONS + VIRT_REGIONS):
-                spec = next(sp for sp in PHYS_REGIONS + VIRT_REGIONS if sp.params[:1] == (param,))
-                try:
-                    start, end = spec.extent(parsed)
-                except KeyError:
-                    start = end = None
-                for near, step in ((start, UP), (end, DOWN)) if start is not None else ():
-                    moved = fit(parsed, param, parsed[param] - start + near if step == UP else near, step)
-                    if moved is not None:
-                        texts.append(_text_of(param, moved))
+            texts += _free_places(parsed, param)
             for text in texts:
                 if text != values.get(param) and (param, text) not in out + later:
                     (later if values.get(param) != DEFAULTS[param] else out).append((param, text))
