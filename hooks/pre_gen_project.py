@@ -1223,7 +1223,7 @@ def _candidates(values, errors, frozen):
             proposed = re.findall(PROPOSED_RE % re.escape(param), error.message.split(": ", 1)[-1]) \
                 if param == error.param else []
             if values.get(param) != DEFAULTS[param]:           # the user's value: keep close to it
-                texts = sorted(proposed, key=lambda t: _distance(param, t, parsed)) + [DEFAULTS[param]]
+                texts = sorted(proposed, key=lambda t: _distance(param, t, parsed)) or [DEFAULTS[param]]
             else:
                 texts = ([AUTO] if param in AUTO_BY_PARAM else []) + [DEFAULTS[param]] + proposed
             texts += _free_places(parsed, param)
