@@ -629,7 +629,7 @@ AUTO_PLACES = (
     AutoPlace("kernel_bss_base", "kernel_bss", _end_of("kernel_stack"), UP, PAGE,
               "right after the kernel stack"),
     AutoPlace("kernel_load_addr", "kernel_load", _end_of("kernel_bss"), UP, PAGE,
-              "right after the kernel BSS, up to kernel_area_end"),
+              "right after the kernel BSS, else after the last region below kernel_area_end"),
     AutoPlace("pmm_area_base", "pmm_area", lambda v: PMM_AREA_ANCHOR, UP, PAGE,
               "at %s (PML4 slot 511), else right below it" % hx(PMM_AREA_ANCHOR)),
     AutoPlace("lapic_virt_addr", "lapic", lambda v: HIGHER_HALF, UP, PAGE,
@@ -671,7 +671,8 @@ def fit(v, param, near, step, align=None):
 
     For UP, near is where the region starts; for DOWN, where it ends. A
     region whose start is its base and whose end is fixed (the stage2 area,
-    the kernel load area) only moves UP."""
+    the kernel load area) grows DOWN instead: its start goes right after the
+    last region below its end."""
     spec = next(s for s in PHYS_REGIONS + VIRT_REGIONS if s.params and s.params[0] == param)
     specs = PHYS_REGIONS if spec.lifetime is not None else VIRT_REGIONS
     if _window(spec) is None:
@@ -690,7 +691,7 @@ def fit(v, param, near, step, align=None):
     if step == UP:
         value = align_up(max(near, lo) + offset, align)
     elif spec.shift == "start":
-        return None
+        value = align_up(max([lo] + [r.end for r in others if r.start < end]), align)
     else:
         value = align_down(min(near - size, hi - size) + offset, align)
     for _ in range(len(others) + 2):
@@ -1201,7 +1202,12 @@ def _distance(param, text, parsed):
 
 def _free_places(parsed, param):
     """The values of a base param that put its region at the nearest free
-    place above its current start and below its current end."""
+    place above its current start and below its current end; for the end of
+    an area whose start follows others (kernel_area_end), the starts of the
+    regions in its window, so the area can end before one of them."""
+    for area in (sp for sp in PHYS_REGIONS if sp.shift == "start" and sp.params[1:] == (param,)):
+        lo, hi = _window(area)
+        return [hx(r.start) for r in phys_regions(parsed) if lo < r.start < hi and r.key != area.key]
     spec = next((sp for sp in PHYS_REGIONS + VIRT_REGIONS if sp.params[:1] == (param,)), None)
     try:
         start, end = spec.extent(parsed)

@@ -839,12 +839,19 @@ def test_suggestion_for_stage2_at_0x8000():
 
 
 def test_suggestion_moves_every_parameter_that_must_move():
-    """Two independent refusals give one suggestion that fixes both, and it validates."""
+    """Two independent refusals give one suggestion that fixes both, keeps every
+    value the user chose (the load area ends where the BSS begins), and validates."""
     values = context_with(stage2_addr="0x8000", kernel_bss_base="0x180000", kernel_load_addr="0x120000")
     changes = L.suggest(values)
-    assert set(changes) == {"e820_buffer_addr", "kernel_bss_base"} or set(changes) == \
-        {"e820_buffer_addr", "kernel_load_addr"}
+    assert changes == {"e820_buffer_addr": "auto", "kernel_area_end": "0x180000"}
     assert L.validate(applied(values, changes)) == []
+
+
+def test_auto_load_area_takes_the_room_below_its_end():
+    """With the kernel stack placed at the top, the auto BSS goes below it and
+    the auto load area takes the free room below its end."""
+    layout = resolved(kernel_stack_base="0x1F0000", kernel_area_end="0x1E0000")
+    assert (layout.kernel_bss_base, layout.kernel_load_addr) == (0x1E0000, 0x100000)
 
 
 def test_suggestion_changes_a_broken_choice_as_little_as_possible():
