@@ -104,9 +104,12 @@ def test_malformed_counts_and_switches_give_messages(name, value):
 @given(st.sampled_from(list(L.PARAMS)), st.one_of(st.text(max_size=40), st.none(), st.integers(), st.binary()))
 @settings(max_examples=400)
 def test_any_value_never_raises(name, value):
-    """validate() returns violations with known rule ids for any value of any parameter, never raising."""
+    """validate() returns violations with known rule ids for any value of any parameter, never
+    raising; suggest() returns a mapping or None."""
     for v in L.validate(context_with(**{name: value})):
         assert v.rule in L.RULE_BY_ID and str(v)
+    changes = L.suggest(context_with(**{name: value}))
+    assert changes is None or isinstance(changes, dict)
 
 
 @given(st.dictionaries(st.text(max_size=12), st.text(max_size=12), max_size=8))
