@@ -23,7 +23,9 @@ Next steps:
   make test       # host unit tests and the self-test boot
   make help       # every target
 
-The memory layout is in layout.cfg (see docs/MemoryMap.md); `make` re-checks it.
+To change the memory layout later, edit layout.cfg and run `make`: it checks
+every rule again, and bases set to auto follow their neighbours. The
+addresses in use, with the rules and their reasons, are in docs/MemoryMap.md.
 """
 
 

@@ -206,6 +206,7 @@ def test_post_gen_prints_next_steps(cookies, isolated_home, capfd):
     out = capfd.readouterr().out
     for target in ("make run-bochs", "make test", "make help", "make run"):
         assert target in out
+    assert "edit layout.cfg and run `make`" in out and "docs/MemoryMap.md" in out
 
 
 def test_every_template_variable_is_defined():
@@ -222,3 +223,28 @@ def test_every_template_variable_is_defined():
         used.setdefault(name, "(directory name)")
     undefined = {name: rel for name, rel in used.items() if name not in defined}
     assert undefined == {}
+
+
+def test_refusal_prints_a_command_that_bakes(tmp_path):
+    """A refused bake ends with one cookiecutter line whose layout passes; run
+    as printed from the template's folder, it bakes."""
+    import shlex
+    home, out = tmp_path / "home", tmp_path / "out"
+    home.mkdir()
+    result = run_cli(["--no-input", "-o", str(out), ROOT, "stage2_addr=0x8000"], home)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    lines = [l.strip() for l in result.stderr.splitlines() if l.strip().startswith("cookiecutter ")]
+    assert lines == ["cookiecutter --no-input . e820_buffer_addr=auto stage2_addr=0x8000"], result.stderr
+    assert "(auto places e820_buffer_addr = 0x6000)" in result.stderr
+    result = run_cli(shlex.split(lines[0])[1:] + ["-o", str(out)], home, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert cfg_of(str(out / "my_kernel"))["stage2_addr"] == "0x8000"
+
+
+def test_refusal_without_a_near_layout_prints_no_command(tmp_path):
+    """A refusal that no placement can fix (a parse error) prints the messages and no command."""
+    home, out = tmp_path / "home", tmp_path / "out"
+    home.mkdir()
+    result = run_cli(["--no-input", "-o", str(out), ROOT, "kernel_stack_size=64 K"], home)
+    assert result.returncode != 0 and "[parse-size] kernel_stack_size = '64 K'" in result.stderr
+    assert "cookiecutter --no-input ." not in result.stderr

@@ -329,7 +329,7 @@ def test_kernel_load_min():
 
 def test_overlap_names_both_regions():
     """An overlap message names both regions, both parameters, both ranges and the shared phases."""
-    hits = [v for v in found("phys-overlap", "stage2_addr", stage2_addr="0x9000") if v.other == "FAT buffer"]
+    hits = [v for v in found("phys-overlap", "stage2_addr", stage2_addr="0x9000", fat_buffer_addr="0x7E00") if v.other == "FAT buffer"]
     message = hits[0].message
     for text in ("stage2 area", "stage2_addr", "[0x9000, 0x10000)", "FAT buffer", "fat_buffer_addr",
                  "[0x7E00, 0xA200)", "phases 1 stage1, 2 stage2-load", "0xA200 or above"):
@@ -366,19 +366,29 @@ def test_overlap_real_mode_stack():
 
 def test_overlap_page_tables_and_pmm_bootstrap():
     """It rejects PMM bootstrap pages that overlap the boot page tables (both live in the kernel)."""
-    message = only("phys-overlap", "pmm_bootstrap_addr", pmm_bootstrap_addr="0x9B000")
-    assert "boot page tables" in message and "phase 5 kernel" in message
+    errors = violations(pmm_bootstrap_addr="0x9B000", boot_page_tables_addr="0x9C000")
+    assert [v.rule for v in errors] == ["phys-overlap"]
+    message = errors[0].message
+    assert "boot page tables" in message and "PMM bootstrap pages" in message and "phase 5 kernel" in message
+
+
+def test_auto_dodges_an_explicit_region():
+    """An auto base moves past a region placed explicitly where it would have gone."""
+    layout, errors = L.parse_layout(context_with(pmm_bootstrap_addr="0x9B000"))
+    assert errors == [] and layout.boot_page_tables_addr == 0x97000 and layout.stage2_stack_top == 0x97000
 
 
 def test_overlap_stack_reserve_and_page_tables():
     """It rejects a stage2 stack reserve that overlaps the page tables it is building."""
-    message = only("phys-overlap", "stage2_stack_top", stage2_stack_top="0x9D000")
-    assert "stage2_stack_top" in message and "phase 4 handoff" in message
+    errors = violations(stage2_stack_top="0x9D000", boot_page_tables_addr="0x9C000")
+    assert [v.rule for v in errors] == ["phys-overlap"]
+    message = errors[0].message
+    assert "stage2_stack_top" in message and "boot_page_tables_addr" in message and "phase 4 handoff" in message
 
 
 def test_overlap_kernel_regions():
     """It rejects a kernel BSS inside the kernel load area."""
-    hits = found("phys-overlap", "kernel_bss_base", kernel_bss_base="0x180000")
+    hits = found("phys-overlap", "kernel_bss_base", kernel_bss_base="0x180000", kernel_load_addr="0x120000")
     assert hits[0].other == "kernel load area"
 
 
@@ -463,7 +473,8 @@ def test_higher_half(name, value):
 
 def test_virt_overlap():
     """It rejects two overlapping virtual areas and names both."""
-    message = only("virt-overlap", "acpi_area_base", acpi_area_base="0xFFFFFFFF80800000")
+    message = only("virt-overlap", "acpi_area_base", acpi_area_base="0xFFFFFFFF80800000",
+                   automap_base="0xFFFFFFFF80400000")
     assert "automap area" in message and "ACPI area" in message and "0xFFFFFFFF81000000 or above" in message
 
 
@@ -698,3 +709,207 @@ def test_page_table_slot_is_the_highest_free_one():
     assert errors == [] and layout.page_table_slot == 510
     moved, errors = L.parse_layout(context_with(lapic_virt_addr="0xFFFFFF7FFFFFF000"))
     assert errors == [] and moved.page_table_slot == 509
+
+
+# ---------------------------------------------------------------- auto bases
+
+SEED = dict(fat_buffer_addr=0x7E00, stage2_stack_top=0x9C000, boot_page_tables_addr=0x9C000,
+            pmm_bootstrap_addr=0x99000, kernel_stack_base=0x100000, kernel_bss_base=0x110000,
+            kernel_load_addr=0x120000, pmm_area_base=0xFFFFFF8000000000, acpi_area_base=0xFFFFFFFF81000000,
+            automap_base=0xFFFFFFFF80400000, lapic_virt_addr=0xFFFF800000000000, fba_base=0xFFFFFFFF90000000)
+
+
+def resolved(**overrides):
+    layout, errors = L.parse_layout(context_with(**overrides))
+    assert errors == [], [str(v) for v in errors]
+    return layout
+
+
+def test_auto_defaults_give_the_seed_layout():
+    """Every default base is auto, and auto places each exactly where the seed has it."""
+    assert {name for name in SEED} == {name for name in L.PARAMS if L.DEFAULTS[name] == "auto"}
+    layout = resolved()
+    assert {name: getattr(layout, name) for name in SEED} == SEED
+    assert layout.raw["kernel_bss_base"] == "auto"
+
+
+def test_explicit_seed_values_are_the_same_layout():
+    """Writing the seed's addresses instead of auto gives the same layout."""
+    explicit = resolved(**{name: "0x%X" % value for name, value in SEED.items()})
+    assert explicit.values == resolved().values
+
+
+def test_auto_follows_a_bigger_kernel_stack():
+    """With auto bases, a 128 KiB kernel stack moves the BSS and the load area up."""
+    layout = resolved(kernel_stack_size="128K")
+    assert (layout.kernel_stack_base, layout.kernel_bss_base, layout.kernel_load_addr) == \
+        (0x100000, 0x120000, 0x130000)
+
+
+def test_auto_follows_a_bigger_bss():
+    """A 256 KiB BSS pushes the load area to 0x150000."""
+    assert resolved(kernel_bss_size="256K").kernel_load_addr == 0x150000
+
+
+def test_auto_fba_too_big_for_the_top_2g_goes_below_the_kernel_window():
+    """A 4 GiB FBA does not fit after the ACPI area below 2^64: auto puts it right below the kernel window."""
+    layout = resolved(fba_size="4G")
+    assert layout.fba_base == 0xFFFFFFFE80000000
+    assert layout.fba_base + layout.fba_size == layout.kernel_virt_base
+
+
+def test_auto_fba_keeps_its_base_when_small_areas_grow():
+    """Growing the automap or ACPI area leaves the FBA on its 256 MiB boundary."""
+    assert resolved(automap_size="64M", acpi_area_pages="512").fba_base == 0xFFFFFFFF90000000
+
+
+def test_auto_pmm_area_too_big_for_its_slot_moves_down():
+    """A 512 GiB PMM area does not fit in slot 511 beside the kernel: auto puts it in slot 510."""
+    layout = resolved(pmm_area_size="512G")
+    assert layout.pmm_area_base == 0xFFFFFF0000000000 and layout.page_table_slot == 509
+
+
+def test_auto_acpi_follows_the_kernel_window_without_automap():
+    """With automap off, the ACPI area follows the kernel window (automap's place)."""
+    assert resolved(automap_enabled="n").acpi_area_base == 0xFFFFFFFF80400000
+
+
+def test_auto_fat_buffer_moves_below_the_real_mode_stack():
+    """When stage2 starts at 0x8000 the FAT buffer no longer fits after the boot sector: it goes below 0x7800."""
+    layout, errors = L.parse_layout(context_with(stage2_addr="0x8000", e820_buffer_addr="auto"))
+    assert errors == [] and layout.fat_buffer_addr == 0x5400 and layout.e820_buffer_addr == 0x6000
+
+
+def test_low_memory_packs_from_its_anchor(monkeypatch):
+    """Moving LOW_MEMORY_TOP moves every auto low-memory region with it (issue 12's move is one constant)."""
+    monkeypatch.setattr(L, "LOW_MEMORY_TOP", 0x98000)
+    layout = resolved()
+    assert (layout.boot_page_tables_addr, layout.stage2_stack_top, layout.pmm_bootstrap_addr) == \
+        (0x94000, 0x94000, 0x91000)
+
+
+def test_explicit_values_are_placed_first():
+    """An explicit base stays where it is written; auto bases go around it."""
+    layout = resolved(kernel_bss_base="0x100000")
+    assert layout.kernel_bss_base == 0x100000 and layout.kernel_stack_base == 0x110000
+    assert layout.kernel_load_addr == 0x120000
+
+
+def test_auto_only_for_bases_that_follow_a_neighbour():
+    """auto is refused for an anchor such as kernel_virt_base, and for sizes; its spelling is strict."""
+    message = only("parse-address", "kernel_virt_base", kernel_virt_base="auto")
+    assert "or auto" not in message
+    only("parse-size", "fba_size", fba_size="auto")
+    assert "or auto" in only("parse-address", "fba_base", fba_base="Auto")
+
+
+def test_auto_without_room_is_refused_by_the_rules():
+    """When no free place exists, an auto base takes its natural place and the rules say what is wrong."""
+    errors = violations(kernel_stack_size="1M")
+    assert ("kernel-phys-window", "kernel_bss_base", "auto") in [(v.rule, v.param, v.value) for v in errors]
+
+
+def test_auto_with_a_neighbour_that_did_not_parse():
+    """An auto base whose neighbour did not parse is skipped: only the parse error is reported."""
+    assert [(v.rule, v.param) for v in violations(kernel_stack_size="64 K")] == [("parse-size", "kernel_stack_size")]
+
+
+def test_memory_map_marks_auto_bases():
+    """docs/MemoryMap.md marks auto bases and lists where each was placed."""
+    text = G.render_memory_map(default_layout(kernel_stack_size="128K", kernel_load_addr="0x140000"))
+    assert "`kernel_bss_base` (auto)" in text and "`kernel_load_addr`, `kernel_area_end`" in text
+    assert "| `kernel_bss_base` | `0x120000` | right after the kernel stack |" in text
+    assert "| `kernel_load_addr` |" not in text
+
+
+# ---------------------------------------------------------------- whole suggestions
+
+def applied(values, changes):
+    return dict(values, **changes)
+
+
+def test_suggestion_for_stage2_at_0x8000():
+    """stage2_addr=0x8000 overlaps the seed's E820 buffer: the suggestion moves the buffer, keeps stage2."""
+    values = context_with(stage2_addr="0x8000")
+    changes = L.suggest(values)
+    assert changes == {"e820_buffer_addr": "auto"}
+    assert L.validate(applied(values, changes)) == []
+    assert L.suggestion_command(values, changes) == \
+        "cookiecutter --no-input . e820_buffer_addr=auto stage2_addr=0x8000"
+
+
+def test_suggestion_moves_every_parameter_that_must_move():
+    """Two independent refusals give one suggestion that fixes both, keeps every
+    value the user chose (the load area ends where the BSS begins), and validates."""
+    values = context_with(stage2_addr="0x8000", kernel_bss_base="0x180000", kernel_load_addr="0x120000")
+    changes = L.suggest(values)
+    assert changes == {"e820_buffer_addr": "auto", "kernel_area_end": "0x180000"}
+    assert L.validate(applied(values, changes)) == []
+
+
+def test_auto_load_area_takes_the_room_below_its_end():
+    """With the kernel stack placed at the top, the auto BSS goes below it and
+    the auto load area takes the free room below its end."""
+    layout = resolved(kernel_stack_base="0x1F0000", kernel_area_end="0x1E0000")
+    assert (layout.kernel_bss_base, layout.kernel_load_addr) == (0x1E0000, 0x100000)
+
+
+def test_suggestion_changes_a_broken_choice_as_little_as_possible():
+    """A value that breaks a rule on its own is changed to the nearest value its message proposes."""
+    assert L.suggest(context_with(stage2_addr="0xF800")) == {"stage2_addr": "0xF000"}
+    assert L.suggest(context_with(kernel_stack_size="4K")) == {"kernel_stack_size": "8K"}
+    assert L.suggest(context_with(boot_page_tables_addr="0xA0000")) == {"boot_page_tables_addr": "0x9C000"}
+
+
+def test_no_suggestion_without_a_placement_problem():
+    """Parse errors, and layouts with no valid neighbour, get the messages only."""
+    assert L.suggest(context_with()) is None
+    assert L.suggest(context_with(fba_size="1T")) is None
+    assert L.suggest(context_with(kernel_stack_size="64K", emulator_cpus="0")) is None
+    assert L.suggest(context_with(kernel_stack_size="1M")) is None
+
+
+def test_suggestion_command_quotes_and_skips_the_derived_slug():
+    """The command keeps the user's other choices, quoted for a shell, without the derived slug."""
+    values = context_with(project_name="Bob's OS", project_slug="bob's_os", stage2_addr="0x8000")
+    command = L.suggestion_command(values, {"e820_buffer_addr": "auto"})
+    assert command == ("cookiecutter --no-input . 'project_name=Bob'\"'\"'s OS' e820_buffer_addr=auto "
+                       "stage2_addr=0x8000")
+
+
+def test_cli_prints_the_layout_cfg_lines_to_change(tmp_path, python):
+    """A refused layout.cfg gets the lines to change, and with them changed it passes."""
+    write_cfg(tmp_path / "layout.cfg", cfg_values(stage2_addr="0x8000"))
+    result = run_tool(python, "layout.cfg", cwd=str(tmp_path), tool=LAYOUT_PY)
+    assert result.returncode == 1
+    assert result.stderr.endswith("layout.cfg: a layout that passes every rule: change these lines\n"
+                                  "    e820_buffer_addr = auto\n")
+    write_cfg(tmp_path / "layout.cfg", cfg_values(stage2_addr="0x8000", e820_buffer_addr="auto"))
+    assert run_tool(python, "layout.cfg", cwd=str(tmp_path), tool=LAYOUT_PY).returncode == 0
+
+
+# Single changes a first-time user will try: each one either passes as it
+# is, or is refused with a whole suggestion that passes. (The slow tier
+# builds and boots them: tests/test_layout_boots.py.)
+SINGLE_CHANGES = ["kernel_stack_size=128K", "kernel_stack_size=256K", "kernel_bss_size=128K",
+                  "kernel_bss_size=256K", "fba_size=4G", "fba_size=64M", "fba_size=16G", "stage2_addr=0x8000",
+                  "stage2_addr=0x9000", "stage2_addr=0xC000", "automap_size=64M", "automap_enabled=n",
+                  "acpi_area_pages=64", "pmm_area_size=512G", "pmm_area_size=16G",
+                  "kernel_virt_base=0xFFFFFFFFC0000000", "kernel_area_end=0x180000", "emulator_memory=8G",
+                  "emulator_cpus=4", "lapic_timer_hz=100", "e820_buffer_addr=0x1000",
+                  "boot_page_tables_addr=0x120000", "kernel_load_addr=0x140000"]
+
+
+def single_change(change):
+    name, value = change.split("=", 1)
+    return context_with(**{name: value})
+
+
+@pytest.mark.parametrize("change", SINGLE_CHANGES)
+def test_single_changes_pass_or_carry_a_whole_suggestion(change):
+    """A single change people try passes, or its refusal carries a suggestion that passes."""
+    values = single_change(change)
+    if L.validate(values):
+        changes = L.suggest(values)
+        assert changes, [str(v) for v in L.validate(values)]
+        assert L.validate(dict(values, **changes)) == []

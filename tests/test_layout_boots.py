@@ -7,6 +7,8 @@ its test image and boots it in QEMU to the ready line with the self-tests
 passing. The draw is derandomized so CI sees the same sample every run;
 change the seed below to explore others.
 """
+import os
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, seed
 from hypothesis import strategies as st
@@ -34,9 +36,12 @@ def low_memory(draw):
     tables = draw(st.integers(0x20, 0x9C).map(lambda n: n * PAGE))
     bootstrap = draw(st.integers(0x20, 0x9D).map(lambda n: n * PAGE))
     stack_top = draw(st.integers(0x2000 // 16, 0x9F000 // 16).map(lambda n: n * 16))
-    return dict(fat_buffer_addr=hexa(fat), e820_buffer_addr=hexa(e820), stage2_addr=hexa(stage2),
-                boot_page_tables_addr=hexa(tables), pmm_bootstrap_addr=hexa(bootstrap),
-                stage2_stack_top=hexa(stack_top))
+    values = dict(fat_buffer_addr=hexa(fat), e820_buffer_addr=hexa(e820), stage2_addr=hexa(stage2),
+                  boot_page_tables_addr=hexa(tables), pmm_bootstrap_addr=hexa(bootstrap),
+                  stage2_stack_top=hexa(stack_top))
+    for name in draw(st.sets(st.sampled_from(sorted(set(values) & set(L.AUTO_BY_PARAM))))):
+        values[name] = "auto"       # placed by layout.py around the explicit ones
+    return values
 
 
 @st.composite
@@ -108,3 +113,62 @@ def test_accepted_layout_builds_and_boots(tmp_path_factory, values):
     assert passed, layout_text + "\n" + log[-5000:]
     assert_ticks_match_rate(ready_values(log), int(values["lapic_timer_hz"]))
     assert_timer_calibrated(log, int(values["lapic_timer_hz"]), bus_mhz=1000)  # QEMU: 1 GHz
+
+
+# Single changes a user tries (tests/test_layout.py checks them all against
+# the rules) that move something and are not examples already: the examples
+# folder boots kernel_stack_size=128K, kernel_bss_size=256K, fba_size=4G and
+# stage2_addr=0x8000. Each is baked as it is, or with the suggestion its
+# refusal carries, built and booted.
+BOOTED_CHANGES = ["stage2_addr=0x9000", "boot_page_tables_addr=0x120000", "kernel_area_end=0x180000",
+                  "pmm_area_size=512G", "kernel_virt_base=0xFFFFFFFFC0000000", "automap_size=64M"]
+
+
+@pytest.mark.parametrize("change", BOOTED_CHANGES)
+def test_single_change_builds_and_boots(tmp_path, change):
+    """A single change bakes (with its whole suggestion when refused), builds and boots to ready in QEMU."""
+    name, value = change.split("=", 1)
+    values = context_with(**{name: value})
+    changes = L.suggest(values) if L.validate(values) else {}
+    assert changes is not None, [str(v) for v in L.validate(values)]
+    context = {k: v for k, v in dict(values, **changes).items() if k in L.CFG_KEYS and k != "project_slug"}
+    project = bake(tmp_path, **context)
+    make(project, "test-image")
+    passed, log = boot(project)
+    assert passed, "%s %s\n%s" % (change, changes, log[-5000:])
+
+
+def set_cfg(project, **values):
+    """Rewrite `key = value` lines of a project's layout.cfg."""
+    path = os.path.join(project, "layout.cfg")
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    for i, line in enumerate(lines):
+        key = line.split("=")[0].strip()
+        if key in values and not line.startswith("#"):
+            lines[i] = "%s = %s" % (key, values[key])
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def test_layout_cfg_edits_follow_auto_and_suggestions(tmp_path):
+    """In a generated project, a bigger stack in layout.cfg moves the auto
+    BSS and load area and boots; a refused edit stops make with the lines to
+    change, and with them changed the project builds and boots."""
+    project = bake(tmp_path)
+    set_cfg(project, kernel_stack_size="128K")
+    make(project, "test-image", "docs/MemoryMap.md")
+    with open(os.path.join(project, "docs", "MemoryMap.md"), encoding="utf-8") as f:
+        assert "| `kernel_bss_base` | `0x120000` | right after the kernel stack |" in f.read()
+    passed, log = boot(project)
+    assert passed, log[-3000:]
+    set_cfg(project, stage2_addr="0x8000")
+    refused = make(project, "test-image", check=False)
+    assert refused.returncode != 0
+    lines = refused.stdout.split("a layout that passes every rule: change these lines\n")[1].splitlines()
+    changes = dict(l.strip().split(" = ") for l in lines if l.startswith("    ") and " = " in l)
+    assert changes == {"e820_buffer_addr": "auto"}, refused.stdout[-3000:]
+    set_cfg(project, **changes)
+    make(project, "test-image")
+    passed, log = boot(project)
+    assert passed, log[-3000:]

@@ -104,9 +104,12 @@ def test_malformed_counts_and_switches_give_messages(name, value):
 @given(st.sampled_from(list(L.PARAMS)), st.one_of(st.text(max_size=40), st.none(), st.integers(), st.binary()))
 @settings(max_examples=400)
 def test_any_value_never_raises(name, value):
-    """validate() returns violations with known rule ids for any value of any parameter, never raising."""
+    """validate() returns violations with known rule ids for any value of any parameter, never
+    raising; suggest() returns a mapping or None."""
     for v in L.validate(context_with(**{name: value})):
         assert v.rule in L.RULE_BY_ID and str(v)
+    changes = L.suggest(context_with(**{name: value}))
+    assert changes is None or isinstance(changes, dict)
 
 
 @given(st.dictionaries(st.text(max_size=12), st.text(max_size=12), max_size=8))
@@ -143,7 +146,8 @@ def address_value(name):
                            st.sampled_from(VIRT_BASES).flatmap(
                                lambda b: st.integers(0, 1 << 32).map(lambda d: (b + (d << 12)) % (1 << 64))),
                            st.integers(0, 2 ** 64 - 1))
-    return st.tuples(number, st.booleans()).map(lambda t: hex_case(*t))
+    text = st.tuples(number, st.booleans()).map(lambda t: hex_case(*t))
+    return st.one_of(text, st.just("auto")) if name in L.AUTO_BY_PARAM else text
 
 
 def value_for(name):
@@ -232,6 +236,24 @@ def test_rejections_name_a_changed_or_related_parameter(values):
     for v in L.validate(values):
         assert v.param in L.PARAMS
         assert repr(values[v.param]) in v.message
+
+
+@given(layouts())
+@settings(max_examples=400, deadline=None)
+def test_suggestions_are_whole(values):
+    """For a refused layout that carries a suggestion, applying the suggestion
+    yields a layout that validates. The suggestion changes only layout
+    parameters, and a value the user chose only when a violation names it."""
+    errors = L.validate(values)
+    changes = L.suggest(values)
+    if changes is None:
+        return
+    assert errors, "a valid layout needs no suggestion"
+    assert L.validate(dict(values, **changes)) == [], changes
+    named = {v.param for v in errors}
+    for param in changes:
+        assert param in LAYOUT_PARAMS
+        assert values[param] == L.DEFAULTS[param] or param in named, (param, changes)
 
 
 @given(layouts())

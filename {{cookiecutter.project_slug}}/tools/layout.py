@@ -86,28 +86,28 @@ PARAM_TABLE = (
     Param("short_description", "text",
           "A small x86_64 kernel that boots from its own BIOS loader.", "one-line summary"),
     Param("license", "license", "MIT", "license of the generated project"),
-    Param("fat_buffer_addr", "address", "0x7E00", "stage1/stage2 FAT and root-directory buffer"),
+    Param("fat_buffer_addr", "address", "auto", "stage1/stage2 FAT and root-directory buffer"),
     Param("e820_buffer_addr", "address", "0x8400", "boot-information block with the E820 map"),
     Param("stage2_addr", "address", "0xA400", "load address of STAGE2.BIN (area ends at 0x10000)"),
-    Param("stage2_stack_top", "address", "0x9C000", "stage2 protected-mode stack top"),
-    Param("boot_page_tables_addr", "address", "0x9C000", "initial PML4, PDPT, PD, PT"),
-    Param("pmm_bootstrap_addr", "address", "0x99000", "three PMM bootstrap pages"),
-    Param("kernel_stack_base", "address", "0x100000", "bottom of the initial kernel stack"),
+    Param("stage2_stack_top", "address", "auto", "stage2 protected-mode stack top"),
+    Param("boot_page_tables_addr", "address", "auto", "initial PML4, PDPT, PD, PT"),
+    Param("pmm_bootstrap_addr", "address", "auto", "three PMM bootstrap pages"),
+    Param("kernel_stack_base", "address", "auto", "bottom of the initial kernel stack"),
     Param("kernel_stack_size", "size", "64K", "size of the initial kernel stack"),
-    Param("kernel_bss_base", "address", "0x110000", "physical base of the kernel BSS"),
+    Param("kernel_bss_base", "address", "auto", "physical base of the kernel BSS"),
     Param("kernel_bss_size", "size", "64K", "room reserved for the kernel BSS"),
-    Param("kernel_load_addr", "address", "0x120000", "physical address KERNEL.BIN is copied to"),
+    Param("kernel_load_addr", "address", "auto", "physical address KERNEL.BIN is copied to"),
     Param("kernel_area_end", "address", "0x200000", "end of the kernel load area (exclusive)"),
     Param("kernel_virt_base", "address", "0xFFFFFFFF80000000", "virtual address of physical 0"),
-    Param("pmm_area_base", "address", "0xFFFFFF8000000000", "virtual base of the PMM structures"),
+    Param("pmm_area_base", "address", "auto", "virtual base of the PMM structures"),
     Param("pmm_area_size", "size", "128G", "virtual size of the PMM area (last page is a guard)"),
-    Param("acpi_area_base", "address", "0xFFFFFFFF81000000", "virtual base where ACPI tables are mapped"),
+    Param("acpi_area_base", "address", "auto", "virtual base where ACPI tables are mapped"),
     Param("acpi_area_pages", "count", "8", "pages in the ACPI area"),
-    Param("automap_base", "address", "0xFFFFFFFF80400000", "virtual base of the debug automap area"),
-    Param("automap_size", "size", "12M", "size of the debug automap area"),
     Param("automap_enabled", "switch", "y", "map pages on demand in the automap area (debug)"),
-    Param("lapic_virt_addr", "address", "0xFFFF800000000000", "virtual address of the local APIC page"),
-    Param("fba_base", "address", "0xFFFFFFFF90000000", "virtual base of the fixed-block allocator"),
+    Param("automap_base", "address", "auto", "virtual base of the debug automap area"),
+    Param("automap_size", "size", "12M", "size of the debug automap area"),
+    Param("lapic_virt_addr", "address", "auto", "virtual address of the local APIC page"),
+    Param("fba_base", "address", "auto", "virtual base of the fixed-block allocator"),
     Param("fba_size", "size", "1G", "size of the fixed-block allocator area"),
     Param("emulator_memory", "size", "128M", "RAM given to QEMU and Bochs"),
     Param("emulator_cpus", "count", "1", "CPUs given to QEMU and Bochs"),
@@ -132,7 +132,8 @@ RULES = (
          "Each value is defined once, in layout.cfg; nothing falls back to a hidden default.", ()),
     Rule("cfg-syntax", "layout.cfg holds `key = value` lines, blank lines and `#` comment lines; each key once.",
          "A line the tool cannot read must not be skipped silently.", ()),
-    Rule("parse-address", "Addresses are 0x followed by 1 to 16 hex digits, nothing else.",
+    Rule("parse-address", "Addresses are 0x followed by 1 to 16 hex digits, nothing else; a base that "
+         "follows its neighbour may be `auto` (placed as the table of auto bases says).",
          "Strict parsing: no decimal, signs, spaces or underscores that another tool might read differently.",
          tuple(p.name for p in PARAM_TABLE if p.kind == "address")),
     Rule("parse-size", "Sizes are a decimal or 0x-hex integer with an optional K, M or G suffix (binary), below 2^64.",
@@ -400,11 +401,14 @@ SUFFIX = {"": 1, "k": KIB, "m": MIB, "g": GIB}
 FORBIDDEN_TEXT = set('"\\{}')
 
 
-def parse_address(text):
-    """(int, None) or (None, what was expected)."""
+def parse_address(text, auto=False):
+    """(int, None) or (None, what was expected); with auto, the text auto gives (AUTO, None)."""
     if isinstance(text, str) and ADDRESS_RE.fullmatch(text):
         return int(text[2:], 16), None
-    return None, "expected an address: 0x followed by 1 to 16 hex digits, nothing else (e.g. 0x7E00)"
+    if auto and text == AUTO:
+        return AUTO, None
+    return None, "expected an address: 0x followed by 1 to 16 hex digits, nothing else (e.g. 0x7E00)%s" % (
+        ", or auto" if auto else "")
 
 
 def parse_size(text):
@@ -461,7 +465,7 @@ def _parse_one(param, text):
     """(value, rule id of the error, message) for one parameter."""
     kind = param.kind
     if kind == "address":
-        value, err = parse_address(text)
+        value, err = parse_address(text, auto=param.name in AUTO_BY_PARAM)
         return value, "parse-address", err
     if kind == "size":
         value, err = parse_size(text)
@@ -498,6 +502,181 @@ def _check_emulator_memory(value):
     if value % MIB:
         return "must be a multiple of 1M: use %dM" % (align_up(value, MIB) // MIB)
     return None
+
+
+# --------------------------------------------------------------------------
+# auto: bases that follow their neighbours
+#
+# A base given as `auto` is placed once, here, before any rule is checked,
+# by the same code in the template's hook and in the project's build. Each
+# region goes to the free place nearest its anchor (above it for UP, below
+# it for DOWN; failing that, the other way) inside its window, sharing no
+# memory with a region already placed that is live at the same time. The
+# table's order is the placing order; explicit values are placed first.
+# Moving a whole group means changing its anchor: the low-memory regions
+# pack downward from LOW_MEMORY_TOP, the kernel's areas upward from 1 MiB.
+# --------------------------------------------------------------------------
+
+AUTO = "auto"
+UP, DOWN = 1, -1
+LOW_MEMORY_TOP = HOLE_BASE          # auto regions of conventional memory end here or lower
+PMM_AREA_ANCHOR = 0xFFFFFF8000000000  # the last PML4 slot, which the kernel window shares
+FBA_AUTO_ALIGN = 256 * MIB          # the ACPI and automap areas grow without moving the FBA
+
+# Where each movable region may lie (its window rule), for placing a base.
+PLACE_WINDOWS = {
+    "fat_buffer": (IVT_BDA_END, SEGMENT0_END),
+    "e820_buffer": (IVT_BDA_END, SEGMENT0_END),
+    "stage2": (IVT_BDA_END, SEGMENT0_END),
+    "stage2_stack": (IVT_BDA_END, EBDA_BASE),
+    "page_tables": (IVT_BDA_END, HOLE_BASE),
+    "pmm_bootstrap": (IVT_BDA_END, EBDA_BASE),
+    "kernel_stack": (ONE_MIB, TWO_MIB),
+    "kernel_bss": (ONE_MIB, TWO_MIB),
+    "kernel_load": (ONE_MIB, TWO_MIB),
+}
+VIRT_WINDOW = (HIGHER_HALF, TOP)
+
+
+def _end_of(*keys):
+    """An anchor: the end of the first of these regions that is present."""
+    def anchor(v):
+        ends = {r.key: r.end for r in phys_regions(v) + virt_regions(v)}
+        for key in keys:
+            if key in ends:
+                return ends[key]
+        raise KeyError(keys[0])
+    return anchor
+
+
+def _low_start_of(key):
+    """An anchor: the start of a region when it lies below 1 MiB, else LOW_MEMORY_TOP."""
+    def anchor(v):
+        starts = [r.start for r in phys_regions(v) if r.key == key and r.start < ONE_MIB]
+        return min(starts + [LOW_MEMORY_TOP])
+    return anchor
+
+
+AutoPlace = collections.namedtuple("AutoPlace", "param region anchor step align text")
+
+AUTO_PLACES = (
+    AutoPlace("fat_buffer_addr", "fat_buffer", lambda v: BOOT_SECTOR[1], UP, 16,
+              "right after the boot sector (0x7E00), else below the real-mode stack"),
+    AutoPlace("e820_buffer_addr", "e820_buffer", lambda v: BOOT_SECTOR[1], UP, 16,
+              "right after the boot sector (0x7E00), sharing the FAT buffer's memory"),
+    AutoPlace("boot_page_tables_addr", "page_tables", lambda v: LOW_MEMORY_TOP, DOWN, PAGE,
+              "packed downward from %s" % hx(LOW_MEMORY_TOP)),
+    AutoPlace("stage2_stack_top", "stage2_stack", _low_start_of("page_tables"), DOWN, 16,
+              "right below the boot page tables (when they are below 1 MiB), below the EBDA"),
+    AutoPlace("pmm_bootstrap_addr", "pmm_bootstrap", lambda v: LOW_MEMORY_TOP, DOWN, PAGE,
+              "packed downward from %s, below the EBDA" % hx(LOW_MEMORY_TOP)),
+    AutoPlace("kernel_stack_base", "kernel_stack", lambda v: ONE_MIB, UP, PAGE, "at 1 MiB"),
+    AutoPlace("kernel_bss_base", "kernel_bss", _end_of("kernel_stack"), UP, PAGE,
+              "right after the kernel stack"),
+    AutoPlace("kernel_load_addr", "kernel_load", _end_of("kernel_bss"), UP, PAGE,
+              "right after the kernel BSS, else after the last region below kernel_area_end"),
+    AutoPlace("pmm_area_base", "pmm_area", lambda v: PMM_AREA_ANCHOR, UP, PAGE,
+              "at %s (PML4 slot 511), else right below it" % hx(PMM_AREA_ANCHOR)),
+    AutoPlace("lapic_virt_addr", "lapic", lambda v: HIGHER_HALF, UP, PAGE,
+              "at the start of the higher half (%s)" % hx(HIGHER_HALF)),
+    AutoPlace("automap_base", "automap", _end_of("kernel_window"), UP, PAGE,
+              "right after the 4 MiB kernel window"),
+    AutoPlace("acpi_area_base", "acpi_area", _end_of("automap", "kernel_window"), UP, PAGE,
+              "right after the automap area (the kernel window when automap is off)"),
+    AutoPlace("fba_base", "fba", _end_of("acpi_area"), UP, FBA_AUTO_ALIGN,
+              "on the first 256 MiB boundary after the ACPI area, else right below the kernel window"),
+)
+AUTO_BY_PARAM = {a.param: a for a in AUTO_PLACES}
+
+
+def _spec(key):
+    """(RegionSpec, the table it is in) for a region key."""
+    for specs in (PHYS_REGIONS, VIRT_REGIONS):
+        for spec in specs:
+            if spec.key == key:
+                return spec, specs
+    raise KeyError(key)
+
+
+def _live_together(a, b):
+    """Whether two region specs are ever live at once (virtual areas always are)."""
+    if a.lifetime is None or b.lifetime is None:
+        return True
+    return max(a.lifetime[0], b.lifetime[0]) <= min(a.lifetime[1], b.lifetime[1])
+
+
+def _window(spec):
+    return PLACE_WINDOWS.get(spec.key, VIRT_WINDOW if spec.lifetime is None else None)
+
+
+def fit(v, param, near, step, align=None):
+    """The value of param, nearest `near` in direction step, at which its
+    region lies in its window and shares no memory with another region of v
+    live at the same time; None if there is none.
+
+    For UP, near is where the region starts; for DOWN, where it ends. A
+    region whose start is its base and whose end is fixed (the stage2 area,
+    the kernel load area) grows DOWN instead: its start goes right after the
+    last region below its end."""
+    spec = next(s for s in PHYS_REGIONS + VIRT_REGIONS if s.params and s.params[0] == param)
+    specs = PHYS_REGIONS if spec.lifetime is not None else VIRT_REGIONS
+    if _window(spec) is None:
+        return None                 # a region without a window entry is not moved
+    lo, hi = _window(spec)
+    align = align or spec.align
+    trial = {k: x for k, x in v.items() if k != param}
+    others = [r for r in _regions(specs, trial) if r.key != spec.key and _live_together(spec, r.spec)]
+
+    def extent(value):
+        trial[param] = value
+        return spec.extent(trial)
+
+    start, end = extent(near)
+    offset, size = near - start, end - start
+    if step == UP:
+        value = align_up(max(near, lo) + offset, align)
+    elif spec.shift == "start":
+        value = align_up(max([lo] + [r.end for r in others if r.start < end]), align)
+    else:
+        value = align_down(min(near - size, hi - size) + offset, align)
+    for _ in range(len(others) + 2):
+        start, end = extent(value)
+        if start < lo or end > hi or end <= start:
+            return None
+        hits = [r for r in others if r.start < end and start < r.end]
+        if not hits:
+            return value
+        if step == UP:
+            value = align_up(max(r.end for r in hits) + offset, align)
+        else:
+            value = align_down(min(r.start for r in hits) - (end - start) + offset, align)
+    return None
+
+
+def resolve_auto(v, autos):
+    """Give every parameter in autos a value in v, in AUTO_PLACES order.
+
+    A base whose neighbours or size did not parse stays out of v (they have
+    their own violations). Where no free place exists, the base takes its
+    natural place, and the rules then say what is wrong there."""
+    for place in AUTO_PLACES:
+        if place.param not in autos:
+            continue
+        try:
+            near = place.anchor(v)
+            if place.region == "automap" and v.get("automap_enabled") is not True:
+                v[place.param] = align_up(near, place.align)      # not reserved, not checked
+                continue
+            value = fit(v, place.param, near, place.step, place.align)
+            if value is None:
+                value = fit(v, place.param, near, -place.step, place.align)
+            if value is None:
+                spec = _spec(place.region)[0]
+                start, end = spec.extent(dict(v, **{place.param: near}))
+                value = near if place.step == UP else near - (end - start) + (near - start)
+            v[place.param] = value
+        except KeyError:
+            continue
 
 
 # --------------------------------------------------------------------------
@@ -652,14 +831,19 @@ def _move_hint(mover, other):
 
 def _pick_mover(a, b, raw):
     """(mover, other): the region to move is one with parameters, preferably
-    the one whose values differ from the defaults, else the later one."""
+    the one whose values differ from the defaults; of two such, the one that
+    starts inside the other (it was put there), else the later one."""
     if not a.params:
         return b, a
     if not b.params:
         return a, b
     a_default = all(raw.get(p) == DEFAULTS[p] for p in a.params)
     b_default = all(raw.get(p) == DEFAULTS[p] for p in b.params)
-    return (a, b) if b_default and not a_default else (b, a)
+    if a_default != b_default:
+        return (a, b) if b_default else (b, a)
+    if not a_default and b.start < a.start < b.end:
+        return a, b
+    return b, a
 
 
 def _overlaps(a, b):
@@ -874,6 +1058,23 @@ def _check_keys(values, allowed):
     return out
 
 
+def _parse_values(raw, violations):
+    """The parsed values of raw with every auto base resolved; parse errors go to violations."""
+    parsed, autos = {}, set()
+    for name in PARAMS:
+        if name not in raw:
+            continue
+        value, rule, err = _parse_one(PARAM_BY_NAME[name], raw[name])
+        if err is not None:
+            violations.append(Violation(name, raw[name], rule, err))
+        elif value == AUTO:
+            autos.add(name)
+        else:
+            parsed[name] = value
+    resolve_auto(parsed, autos)
+    return parsed
+
+
 def parse_layout(values, allowed=PARAMS):
     """(Layout, []) when every rule holds, else (None, [Violation, ...]) listing all of them.
 
@@ -884,15 +1085,7 @@ def parse_layout(values, allowed=PARAMS):
         return None, [Violation("(input)", values, "key-missing", "expected a mapping of parameters")]
     raw = {k: values[k] for k in values if k in PARAM_BY_NAME}
     violations = _check_keys(values, allowed)
-    parsed = {}
-    for name in PARAMS:
-        if name not in raw:
-            continue
-        value, rule, err = _parse_one(PARAM_BY_NAME[name], raw[name])
-        if err is None:
-            parsed[name] = value
-        else:
-            violations.append(Violation(name, raw[name], rule, err))
+    parsed = _parse_values(raw, violations)
     for check in CHECKS:
         violations.extend(check(parsed, raw))
     if violations:
@@ -903,6 +1096,168 @@ def parse_layout(values, allowed=PARAMS):
 def validate(values):
     """Every violation of every rule for this mapping of parameter strings; [] when valid."""
     return parse_layout(values)[1]
+
+
+# --------------------------------------------------------------------------
+# Whole suggestions: a refused layout's nearest valid neighbour
+#
+# The search changes only parameters a violation involves, never the ones
+# the user chose (those that differ from the defaults) unless their own
+# value breaks a rule, and it returns a set of changes only after validate()
+# has accepted the whole result: never one move that leads into another
+# refusal. Candidates are auto, the default, the values the messages
+# propose, and the nearest free place above and below. A small beam search
+# keeps the layouts with the fewest violations, then drops every change the
+# result does not need.
+# --------------------------------------------------------------------------
+
+# Rules a different placement can satisfy; other violations need the user.
+PLACEMENT_RULES = frozenset((
+    "real-mode-window", "stage2-below-64k", "align-16", "stage2-stack-window", "boot-pages-window",
+    "page-align", "kernel-phys-window", "kernel-stack-min", "kernel-bss-min", "kernel-load-min",
+    "phys-overlap", "kernel-virt-base", "virt-align", "higher-half", "virt-overlap", "page-table-slot",
+    "pmm-area-min", "fba-min", "fba-bitmap"))
+SEARCH_BEAM = 6
+SEARCH_DEPTH = 6
+SEARCH_BUDGET = 1500                # validations per search, to bound the time (about 0.15 ms each)
+PROPOSED_RE = r"\b(?:use|to|from) (?:%s )?(0x[0-9A-F]+|[0-9]+[KMG]?)\b"
+LAYOUT_KEYS = tuple(n for n in CFG_KEYS if n not in ("project_name", "project_slug"))
+
+
+def _region_params(name):
+    """The parameters of the region called name (a violation's .other)."""
+    for spec in PHYS_REGIONS + VIRT_REGIONS:
+        if spec.name == name:
+            return spec.params
+    return ()
+
+
+def _text_of(param, value):
+    kind = PARAM_BY_NAME[param].kind
+    return hx(value) if kind == "address" else size_text(value) if kind == "size" else str(value)
+
+
+def _distance(param, text, parsed):
+    """How far the value text lies from param's current value (for ordering)."""
+    value = _parse_one(PARAM_BY_NAME[param], text)[0]
+    if not isinstance(value, int) or param not in parsed:
+        return TOP
+    return abs(value - parsed[param])
+
+
+def _free_places(parsed, param):
+    """The values of a base param that put its region at the nearest free
+    place above its current start and below its current end; for the end of
+    an area whose start follows others (kernel_area_end), the starts of the
+    regions in its window, so the area can end before one of them."""
+    for area in (sp for sp in PHYS_REGIONS if sp.shift == "start" and sp.params[1:] == (param,)):
+        lo, hi = _window(area)
+        return [hx(r.start) for r in phys_regions(parsed) if lo < r.start < hi and r.key != area.key]
+    spec = next((sp for sp in PHYS_REGIONS + VIRT_REGIONS if sp.params[:1] == (param,)), None)
+    try:
+        start, end = spec.extent(parsed)
+    except (AttributeError, KeyError):
+        return []                   # not a base, or its region did not parse
+    places = [fit(parsed, param, start, UP), fit(parsed, param, end, DOWN)]
+    return [_text_of(param, value) for value in places if value is not None]
+
+
+def _candidates(values, errors, frozen):
+    """(param, text) changes worth trying on values, best first."""
+    parsed = _parse_values({k: values[k] for k in values if k in PARAM_BY_NAME}, [])
+    out, later = [], []
+    for error in errors:
+        related = (error.param,) + _region_params(error.other)
+        for param in related:
+            if param in frozen or param not in LAYOUT_KEYS:
+                continue
+            proposed = re.findall(PROPOSED_RE % re.escape(param), error.message.split(": ", 1)[-1]) \
+                if param == error.param else []
+            if values.get(param) != DEFAULTS[param]:           # the user's value: keep close to it
+                texts = sorted(proposed, key=lambda t: _distance(param, t, parsed)) or [DEFAULTS[param]]
+            else:
+                texts = ([AUTO] if param in AUTO_BY_PARAM else []) + [DEFAULTS[param]] + proposed
+            texts += _free_places(parsed, param)
+            for text in texts:
+                if text != values.get(param) and (param, text) not in out + later:
+                    (later if values.get(param) != DEFAULTS[param] else out).append((param, text))
+    return out + later          # the user's own values last
+
+
+def _search(values, frozen):
+    """The smallest {param: text} found that makes values valid, or None."""
+    beam, seen, budget = [({}, validate(values))], set(), [SEARCH_BUDGET]
+    for _depth in range(SEARCH_DEPTH):
+        children = []
+        for changes, errors in beam:
+            for param, text in _candidates(dict(values, **changes), errors, frozen):
+                new = dict(changes, **{param: text})
+                key = frozenset(new.items())
+                if key in seen:
+                    continue
+                if budget[0] <= 0:
+                    return None
+                seen.add(key)
+                budget[0] -= 1
+                found = validate(dict(values, **new))
+                if not found:
+                    return _minimise(values, new)
+                if all(v.rule in PLACEMENT_RULES for v in found):
+                    children.append(((len(found), len(new)), new, found))
+        children.sort(key=lambda child: child[0])
+        beam = [(new, found) for _score, new, found in children[:SEARCH_BEAM]]
+        if not beam:
+            return None
+    return None
+
+
+def _minimise(values, changes):
+    """changes without those the valid result does not need."""
+    for param in list(changes):
+        fewer = {k: t for k, t in changes.items() if k != param}
+        if not validate(dict(values, **fewer)):
+            changes = fewer
+    return changes
+
+
+def user_choices(values):
+    """The layout parameters whose values differ from the defaults."""
+    return {k for k in LAYOUT_KEYS if k in values and values[k] != DEFAULTS[k]}
+
+
+def suggest(values):
+    """{param: text}: a whole set of changes after which values pass every
+    rule (validate() has accepted the result), or None when the violations
+    are not about placement or no valid layout is near.
+
+    It first keeps every value the user chose; failing that, it may also
+    change a chosen value that itself breaks a rule (with what its message
+    proposes)."""
+    errors = validate(values)
+    if not errors or not all(v.rule in PLACEMENT_RULES for v in errors):
+        return None
+    identity = set(PARAMS) - set(LAYOUT_KEYS)
+    chosen = user_choices(values)
+    found = _search(values, identity | chosen)
+    if found is None:
+        broken = {v.param for v in errors}
+        found = _search(values, identity | (chosen - broken))
+    return found
+
+
+def suggestion_command(values, changes, template="."):
+    """One cookiecutter command line: the user's choices with the changes applied."""
+    import shlex
+    merged = dict(values, **changes)
+    slug = str(merged.get("project_name", "")).lower().replace(" ", "_").replace("-", "_")
+    words = ["cookiecutter", "--no-input", template]
+    for name in PARAMS:
+        if name not in merged or merged[name] == DEFAULTS[name] and name not in changes:
+            continue
+        if name == "project_slug" and merged[name] == slug:
+            continue
+        words.append(shlex.quote("%s=%s" % (name, merged[name])))
+    return " ".join(words)
 
 
 def read_layout_file(path):
@@ -952,11 +1307,19 @@ def main(argv=None):
 
 
 def report_violations(path, violations):
-    """Print violations the way every tool here does."""
+    """Print violations the way every tool here does, then the lines of
+    path to change for a whole suggestion when there is one."""
     for violation in violations:
         sys.stderr.write("%s: error: %s\n" % (path, violation))
     if violations:
         sys.stderr.write("%s: %d error(s); nothing was generated\n" % (path, len(violations)))
+        values, errors = read_layout_file(path)
+        changes = suggest(values) if not errors else None
+        if changes:
+            sys.stderr.write("%s: a layout that passes every rule: change these lines\n" % path)
+            for name in CFG_KEYS:
+                if name in changes:
+                    sys.stderr.write("    %s = %s\n" % (name, changes[name]))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from layout import (  # noqa: E402  (tools/ is on the path from here on)
-    BOOT_PAGE_TABLES_SIZE, E820_BUFFER_SIZE, FAT_BUFFER_SIZE, KERNEL_WINDOW_SIZE, MIB,
+    AUTO, AUTO_PLACES, BOOT_PAGE_TABLES_SIZE, E820_BUFFER_SIZE, FAT_BUFFER_SIZE, KERNEL_WINDOW_SIZE, MIB,
     ONE_MIB, PAGE, PHASES, PMM_BOOTSTRAP_SIZE, RULES, SEGMENT0_END, STAGE2_STACK_RESERVE,
     TOP, human, hx, lifetime_text, load_layout, report_violations)
 
@@ -206,10 +206,15 @@ def _addr(n):
     return "`0x%016X`" % n
 
 
-def _region_rows(regions):
+def _param_list(layout, params):
+    """`name` per parameter, with (auto) after a base that auto placed."""
+    return ", ".join("`%s`%s" % (p, " (auto)" if layout.raw.get(p) == AUTO else "") for p in params)
+
+
+def _region_rows(layout, regions):
     rows = []
     for r in sorted(regions, key=lambda r: (r.start, r.end)):
-        params = ", ".join("`%s`" % p for p in r.params) or "fixed"
+        params = _param_list(layout, r.params) or "fixed"
         rows.append([_addr(r.start), _addr(r.end - 1), human(r.size), r.name, params,
                      lifetime_text(r.lifetime), r.spec.purpose])
     return rows
@@ -223,11 +228,11 @@ def _phys_sections(layout):
     return (["## Low memory (physical)", "",
              "Everything stage1 and stage2 touch in real mode lies below 1 MiB; regions whose lifetimes "
              "are disjoint may share memory.", ""]
-            + _table(header, _region_rows(low))
+            + _table(header, _region_rows(layout, low))
             + ["", "## Kernel physical memory (after stage2 is done)", "",
                "These regions are still in use when the kernel runs; the PMM never hands out the first "
                "2 MiB.", ""]
-            + _table(header, _region_rows(kept)))
+            + _table(header, _region_rows(layout, kept)))
 
 
 def _paging_section(layout):
@@ -250,7 +255,7 @@ def _virt_section(layout):
     L = layout
     rows = []
     for r in sorted(layout.virt_regions(), key=lambda r: r.start):
-        params = ", ".join("`%s`" % p for p in r.params)
+        params = _param_list(layout, r.params)
         rows.append([_addr(r.start), _addr(r.end - 1), human(r.size), str((r.start >> 39) & 0x1FF),
                      r.name, params, r.spec.purpose])
     out = (["## Kernel virtual areas", ""]
@@ -278,6 +283,19 @@ def _fba_section(layout):
             "* blocks left for allocation: %d" % (blocks - bitmap)]
 
 
+def _auto_section(layout):
+    """Where each base given as auto was placed, and the rule that placed it."""
+    rows = [["`%s`" % a.param, "`%s`" % hx(getattr(layout, a.param)), a.text]
+            for a in AUTO_PLACES if layout.raw.get(a.param) == AUTO]
+    if not rows:
+        return ["## Bases placed by auto", "", "Every base in `layout.cfg` is explicit."]
+    return (["## Bases placed by auto", "",
+             "These bases are `auto` in `layout.cfg`: tools/layout.py placed each one at the free "
+             "place nearest its anchor (no memory shared with a region live at the same time), in "
+             "this order. Change a size and `make` places them again; write an address to pin one.", ""]
+            + _table(["Parameter", "Placed at", "Rule"], rows))
+
+
 def _phase_and_rule_sections():
     phases = [[str(n), name, what] for n, (name, what) in PHASES.items()]
     rules = [["`%s`" % r.id, r.text, r.why, ", ".join("`%s`" % p for p in r.params)] for r in RULES]
@@ -292,7 +310,7 @@ def render_memory_map(layout):
            "Run `make` after editing `layout.cfg`: it re-checks the rules and regenerates this file.", "",
            "![Physical memory by boot phase, and the kernel's virtual areas](memory-map.svg)", ""]
     for section in (_phys_sections(layout), _paging_section(layout), _virt_section(layout),
-                    _fba_section(layout), _phase_and_rule_sections()):
+                    _fba_section(layout), _auto_section(layout), _phase_and_rule_sections()):
         out += section + [""]
     return "\n".join(out)
 
