@@ -19,7 +19,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from layout import (  # noqa: E402  (tools/ is on the path from here on)
-    BOOT_PAGE_TABLES_SIZE, E820_BUFFER_SIZE, FAT_BUFFER_SIZE, KERNEL_WINDOW_SIZE, MIB,
+    BOOT_PAGE_TABLES_SIZE, DISK_CLUSTER_SECTORS, DISK_PARTITION_START, DISK_ROOT_SECTORS, E820_BUFFER_SIZE,
+    MBR_SIZE, SECTOR, disk_partition, FAT_BUFFER_SIZE, KERNEL_WINDOW_SIZE, MIB,
     ONE_MIB, PAGE, PHASES, PMM_BOOTSTRAP_SIZE, RULES, SEGMENT0_END, STAGE2_STACK_RESERVE,
     TOP, human, hx, lifetime_text, load_layout, report_violations)
 
@@ -75,6 +76,10 @@ def symbols(layout):
         ("virt", "LAYOUT_FBA_BITMAP_BLOCKS", L.fba_bitmap_blocks, "blocks at the start holding the bitmap"),
         ("virt", "LAYOUT_PAGE_TABLE_SLOT", L.page_table_slot, "PML4 slot of the recursive page-table map"),
         ("virt", "LAYOUT_PAGE_TABLE_BASE", page_table_base(L), "page tables appear in the 512 GiB from here"),
+        ("phys", "LAYOUT_MBR_ADDR", L.mbr_addr, "the MBR relocates itself here (hard disks)"),
+        ("phys", "LAYOUT_MBR_SIZE", MBR_SIZE, "bytes"),
+        ("tunable", "LAYOUT_DISK_IMAGE_SIZE", L.disk_image_size, "build/disk.img, " + human(L.disk_image_size)),
+        ("tunable", "LAYOUT_DISK_PARTITION_LBA", DISK_PARTITION_START // SECTOR, "first sector of the partition"),
         ("tunable", "LAYOUT_LAPIC_TIMER_HZ", L.lapic_timer_hz, "periodic LAPIC timer rate"),
         ("tunable", "LAYOUT_EMULATOR_MEMORY_MIB", L.emulator_memory_mib, "RAM for QEMU and Bochs, MiB"),
         ("tunable", "LAYOUT_EMULATOR_CPUS", L.emulator_cpus, "CPUs for QEMU and Bochs"),
@@ -143,6 +148,11 @@ def render_make(layout):
         "LAYOUT_PROJECT_SLUG := %s" % layout.project_slug,
         "LAYOUT_EMULATOR_MEMORY_MIB := %d" % layout.emulator_memory_mib,
         "LAYOUT_EMULATOR_CPUS := %d" % layout.emulator_cpus,
+        "# build/disk.img: partition start and size in sectors, cluster and root-directory sectors",
+        "LAYOUT_DISK_PARTITION_LBA := %d" % (DISK_PARTITION_START // SECTOR),
+        "LAYOUT_DISK_PARTITION_SECTORS := %d" % disk_partition(layout.disk_image_size)[0],
+        "LAYOUT_DISK_CLUSTER_SECTORS := %d" % DISK_CLUSTER_SECTORS,
+        "LAYOUT_DISK_ROOT_SECTORS := %d" % DISK_ROOT_SECTORS,
         "",
     ])
 
