@@ -160,14 +160,23 @@ def render_make(layout):
 BOCHS_MAX_HOST_MIB = 2048
 
 
-def render_bochsrc(layout, image, serial_log):
+BOCHS_MEDIA = {
+    "floppy": ["floppya: 1_44=%s, status=inserted", "boot: floppy", "floppy_bootsig_check: disabled=0"],
+    # Bochs's BIOS reads the geometry of a flat image from its size (16 heads,
+    # 63 sectors per track); the loaders ask the BIOS, so any geometry works.
+    "disk": ["ata0-master: type=disk, path=%s, mode=flat", "boot: disk"],
+    "cdrom": ["ata0-master: type=cdrom, path=%s, status=inserted", "boot: cdrom"],
+}
+
+
+def render_bochsrc(layout, image, serial_log, media="floppy"):
     mib = layout.emulator_memory_mib
     memory = ("megs: %d" % mib if mib <= BOCHS_MAX_HOST_MIB else
               "# more than %d MiB: Bochs backs the guest RAM with a smaller host buffer\n"
               "memory: guest=%d, host=%d" % (BOCHS_MAX_HOST_MIB, mib, BOCHS_MAX_HOST_MIB))
     return "\n".join([
         "# %s" % BANNER,
-        "# Bochs 2.7 configuration for %s: boots the floppy image, COM1 to a file." % layout.project_slug,
+        "# Bochs 2.7 configuration for %s: boots the %s image, COM1 to a file." % (layout.project_slug, media),
         "# RAM and CPUs come from emulator_memory and emulator_cpus in layout.cfg.",
         memory,
         "# ips sets how many instructions make one emulated second. Floppy seeks and",
@@ -178,9 +187,7 @@ def render_bochsrc(layout, image, serial_log):
         "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
         "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
         "# the boot disk",
-        "floppya: 1_44=%s, status=inserted" % image,
-        "boot: floppy",
-        "floppy_bootsig_check: disabled=0",
+    ] + [line % image if "%s" in line else line for line in BOCHS_MEDIA[media]] + [
         "# text display in the terminal; serial output goes to a file",
         "display_library: term",
         "com1: enabled=1, mode=file, dev=%s" % serial_log,
@@ -316,7 +323,9 @@ def _arg_parser():
     parser.add_argument("layout_cfg")
     for option in ("--c-header", "--nasm", "--ld", "--make", "--bochsrc", "--memory-map"):
         parser.add_argument(option, metavar="OUT")
-    parser.add_argument("--image", help="floppy image named in the Bochs config")
+    parser.add_argument("--image", help="image named in the Bochs config")
+    parser.add_argument("--media", choices=sorted(BOCHS_MEDIA), default="floppy",
+                        help="what the Bochs config boots the image as")
     parser.add_argument("--serial-log", help="COM1 log file named in the Bochs config")
     return parser
 
@@ -327,7 +336,7 @@ def _outputs(args, layout):
             (args.make, render_make), (args.memory_map, render_memory_map)]
     out = [(path, render(layout)) for path, render in jobs if path]
     if args.bochsrc:
-        out.append((args.bochsrc, render_bochsrc(layout, args.image, args.serial_log)))
+        out.append((args.bochsrc, render_bochsrc(layout, args.image, args.serial_log, args.media)))
     return out
 
 
