@@ -16,7 +16,7 @@
 ;   "MBR: partition not FAT12"   (the active one is of another type, or
 ;                                 its first sector lacks the boot
 ;                                 signature 0xAA55)
-;   "MBR: disk error, drive 0xDD LBA 0xLLLLLLLL" (three tries failed)
+;   "MBR: disk error drive 0xDD LBA 0xLLLLLLLL" (three tries failed)
 ;   "MBR: beyond CHS" (no extensions, and the partition starts past the
 ;                      last cylinder the BIOS addresses)
 
@@ -62,7 +62,7 @@ relocated:
         mov [drive], dl
 
         mov si, partition_table
-        mov cx, 4
+        mov cl, 4                       ; CH is 0 after the copy
 .find:
         cmp byte [si + PART_STATUS], PART_ACTIVE
         je .found
@@ -90,16 +90,15 @@ relocated:
         jmp .read
 .chs:
 %endif
-        mov ah, 0x08                    ; the BIOS's geometry
-        mov dl, [drive]
-        int 0x13
+        mov ah, 0x08                    ; the BIOS's geometry (DL: the drive,
+        int 0x13                        ; which AH=41h does not change)
         push ds                         ; AH=08h may change ES:DI
         pop es
         jc disk_error
         ; LBA -> CHS: sector = LBA % spt + 1, head = LBA / spt % heads,
         ; cylinder = LBA / spt / heads, at most the last one.
-        movzx bx, cl
-        and bl, 0x3F                    ; sectors per track
+        mov bl, cl
+        and bx, 0x3F                    ; sectors per track
         movzx si, dh
         inc si                          ; heads
         xchg cl, ch
@@ -128,7 +127,11 @@ relocated:
         ; between.
         mov dl, [drive]
         mov di, READ_TRIES
+        ; The MBR's own signature is still at 0x7C00: clear it, so that a
+        ; read that did nothing cannot pass for a boot sector.
+        mov word [BOOT_SECTOR + SIGNATURE], 0
 .try:
+        mov byte [packet + 2], 1        ; a failed AH=42h sets the count to what it read
         pusha
         int 0x13
         popa
@@ -230,21 +233,20 @@ putc:
         out dx, al
         ret
 
-msg_prefix:         db "MBR: ", 0
-msg_no_active:      db "no active partition", 0
-msg_not_fat12:      db "partition not FAT12", 0
-msg_disk_error:     db "disk error, drive 0x", 0
-msg_at_lba:         db " LBA 0x", 0
-msg_beyond_chs:     db "beyond CHS", 0
-msg_crlf:           db 13, 10, 0
-
-                    align 4
 ; The disk address packet of AH=42h: one sector to 0:0x7C00.
 packet:             db 16, 0
                     dw 1
                     dw BOOT_SECTOR, 0
 lba:                dd 0, 0
 drive:              db 0
+
+msg_prefix:         db "MBR: ", 0
+msg_no_active:      db "no active partition", 0
+msg_not_fat12:      db "partition not FAT12", 0
+msg_disk_error:     db "disk error drive 0x", 0
+msg_at_lba:         db " LBA 0x", 0
+msg_beyond_chs:     db "beyond CHS", 0
+msg_crlf:           db 13, 10, 0
 
         times PARTITION_TABLE - ($ - $$) db 0
 partition_table:
