@@ -170,10 +170,10 @@ read_sectors:
         mov ebx, [read_lba]
         jmp fail_figures
 .beyond_chs:
+        mov ebx, edi                    ; the last cylinder
+        mov eax, [read_lba]
         mov si, msg_beyond_chs
         mov di, msg_last_cylinder
-        mov eax, [read_lba]
-        mov ebx, edi
         jmp fail_figures
 .ok:
         mov ax, [read_count]
