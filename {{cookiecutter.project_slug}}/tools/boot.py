@@ -134,8 +134,9 @@ def bochs_command(args, log, workdir):
     with open(cont, "w") as f:
         f.write("c\n")
     # Debian's Bochs stops at its debugger prompt first ("c" continues) and
-    # its term display needs a terminal, which script(1) provides.
-    inner = " ".join(shlex.quote(part) for part in [args.bochs, "-q", "-f", rc, "-rc", cont])
+    # its term display needs a terminal, which script(1) provides. A disk
+    # image keeps Bochs's lock file when a run is stopped (--expect): -unlock.
+    inner = " ".join(shlex.quote(part) for part in [args.bochs, "-q", "-unlock", "-f", rc, "-rc", cont])
     return ["script", "-qec", inner, "/dev/null"]
 
 

@@ -260,8 +260,9 @@ PHYS_REGIONS = (
                "the BPB from it.",
                1, None, lambda v: BOOT_SECTOR),
     RegionSpec("fat_buffer", "FAT buffer", ("fat_buffer_addr",), (1, 2),
-               "Stage1 reads root-directory sectors, then the FAT (4608 bytes), into it; the FAT stays "
-               "for stage2, which reads root-directory sectors and KERNEL.BIN through the rest.",
+               "Stage1 runs its second sector from the last 512 bytes and reads root-directory sectors, "
+               "then the FAT, into the rest; the FAT stays for stage2, which reads root-directory sectors "
+               "and KERNEL.BIN through what follows it.",
                16, "move", lambda v: (v["fat_buffer_addr"], v["fat_buffer_addr"] + FAT_BUFFER_SIZE)),
     RegionSpec("e820_buffer", "E820 buffer", ("e820_buffer_addr",), (3, 5),
                "Boot-information block with the E820 entries: filled by stage2, read by the kernel's PMM.",
