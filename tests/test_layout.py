@@ -755,3 +755,23 @@ def test_make_include_disk_partition():
     """The make include gives the partition's place and size in sectors for the image rule."""
     text = G.render_make(default_layout(disk_image_size="9M"))
     assert "LAYOUT_DISK_PARTITION_LBA := 2048\n" in text and "LAYOUT_DISK_PARTITION_SECTORS := 16384\n" in text
+
+
+def test_memory_map_and_svg_show_the_mbr_phase():
+    """docs/MemoryMap.md and the SVG show phase 0 and the MBR relocation area live in it alone."""
+    from conftest import TEMPLATE_DIR, load_module
+    layout = default_layout(mbr_addr="0x1000")
+    text = G.render_memory_map(layout)
+    assert "| `0x0000000000001000` | `0x00000000000011FF` | 512 bytes | relocated MBR | `mbr_addr` | 0 |" in text
+    assert "| 0 | mbr |" in text
+    svg = load_module("template_memory_svg", os.path.join(TEMPLATE_DIR, "tools", "memory_svg.py")).render_svg(layout)
+    assert ">0 mbr</text>" in svg and ">relocated MBR</text>" in svg
+
+
+def test_bochsrc_media():
+    """The Bochs configs of the disk and the CD attach the image on ATA and boot it."""
+    disk = G.render_bochsrc(default_layout(), "build/disk.img", "s.log", "disk")
+    assert "ata0-master: type=disk, path=build/disk.img, mode=flat\n" in disk and "boot: disk\n" in disk
+    assert "floppya" not in disk
+    cdrom = G.render_bochsrc(default_layout(), "build/cdrom.iso", "s.log", "cdrom")
+    assert "ata0-master: type=cdrom, path=build/cdrom.iso, status=inserted\n" in cdrom and "boot: cdrom\n" in cdrom

@@ -300,7 +300,7 @@ PHYS_REGIONS = (
 )
 
 PHYS_REGIONS += (
-    RegionSpec("mbr", "MBR relocation area", ("mbr_addr",), (0, 0),
+    RegionSpec("mbr", "relocated MBR", ("mbr_addr",), (0, 0),
                "The MBR of build/disk.img copies itself here, out of the way of the partition's boot sector.",
                16, "move", lambda v: (v["mbr_addr"], v["mbr_addr"] + MBR_SIZE)),
 )
