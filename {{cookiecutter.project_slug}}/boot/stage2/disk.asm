@@ -85,6 +85,7 @@ disk_init:
         jc .no_geometry
         movzx ax, cl
         and al, 0x3F                    ; CL 5..0: sectors per track
+        jz .no_geometry                 ; (0 would divide by zero below)
         mov [disk_spt], ax
         movzx ax, dh                    ; DH: last head
         inc ax
