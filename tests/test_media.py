@@ -149,9 +149,12 @@ def test_disk_image_at_the_start_of_a_larger_disk(project, tmp_path):
         f.seek(0, os.SEEK_END)
         while f.tell() < 1 << 30:
             f.write(pattern)
-    assert os.path.getsize(image) == 1 << 30
-    for interface in ("ide", "usb"):
-        assert EDD_LINE in booted(project, image, interface=interface)
+    try:
+        assert os.path.getsize(image) == 1 << 30
+        for interface in ("ide", "usb"):
+            assert EDD_LINE in booted(project, image, interface=interface)
+    finally:
+        os.remove(image)                # pytest keeps the last runs' temporary files
 
 
 # ---------------------------------------------------------------- without the extensions
