@@ -126,6 +126,7 @@ start:
         jc .geometry_known
         movzx ax, cl
         and al, 0x3F                    ; CL 5..0: sectors per track
+        jz .geometry_known              ; none: keep the BPB's (and divide by it)
         mov [bpb_sectors_per_track], ax
         movzx ax, dh                    ; DH: last head
         inc ax
