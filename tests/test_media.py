@@ -323,3 +323,24 @@ def test_moved_mbr_and_largest_disk_boot(tmp_path):
     assert volume_sectors(image, PARTITION_LBA)[5] == b"FAT12   "
     assert EDD_LINE in booted(path, image)
     assert "read by CHS" in booted(path, built(path, "floppy.img"), media="floppy")
+
+
+def test_a_failed_read_resets_the_boot_drive(project, tmp_path):
+    """Between tries, stage2 resets the drive it booted from, not whatever
+    DL the failed call left. The DISK_ERROR build reads from drive 0x7F (no
+    such drive) while booted from the IDE disk 0x80: QEMU's trace shows the
+    IDE channel reset after each failed try, on top of those of a normal
+    boot. A reset of DL as the failed call left it (0x7F) touches no disk."""
+    build = "build/test-loader-DISK_ERROR"
+    make(project, "BUILD=" + build, "KERNEL_TEST=1", "LOADER_FAULT=DISK_ERROR", build + "/disk.img")
+    resets = {}
+    for name, image, awaited in (("normal", built(project, "disk.img"), "\nready: "),
+                                 ("failing", os.path.join(project, build, "disk.img"),
+                                  "stage2: disk read error (BIOS INT 13h failed 3 times) on drive 0x0000007F")):
+        trace = str(tmp_path / (name + ".trace"))
+        passed, log = boot(project, image=image, expect=awaited,
+                           options=["--media", "disk", "--qemu-log", trace], extra=["-trace", "ide_reset"])
+        assert passed, log[-3000:]
+        with open(trace) as f:
+            resets[name] = f.read().count("ide_reset")
+    assert resets["failing"] - resets["normal"] >= 3, resets

@@ -230,6 +230,7 @@ def main():
                              "(no exit, no reset) for --linger seconds after the text")
     parser.add_argument("--linger", type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("--log", help="keep the serial log in this file")
+    parser.add_argument("--qemu-log", help="QEMU: keep its debug log (-D: resets, -trace events) in this file")
     parser.add_argument("--qemu", default="qemu-system-x86_64")
     parser.add_argument("--bochs", default="bochs")
     argv = sys.argv[1:]
@@ -244,7 +245,9 @@ def main():
         log = os.path.abspath(args.log) if args.log else os.path.join(workdir, "serial.log")
         if os.path.exists(log):
             os.remove(log)
-        debug_log = os.path.join(workdir, "qemu-debug.log")
+        debug_log = os.path.abspath(args.qemu_log) if args.qemu_log else os.path.join(workdir, "qemu-debug.log")
+        if os.path.exists(debug_log):
+            os.remove(debug_log)
         if args.emulator == "qemu":
             command = qemu_command(args, log, debug_log)
         else:
