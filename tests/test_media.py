@@ -110,6 +110,8 @@ def test_disk_image_is_an_mbr_disk_with_one_fat12_partition(project):
     and keeps stage1's second sector in the reserved area."""
     image = built(project, "disk.img")
     assert os.path.getsize(image) == 4 << 20
+    with open(image, "rb") as f:
+        assert f.read(446)[440:] == bytes(6)     # disk signature: left for partitioning tools
     status, kind, first, count, signature = partition_entry(image)
     assert (status, kind, first, count, signature) == (0x80, 0x01, PARTITION_LBA, (4 << 20) // SECTOR - 2048,
                                                        b"\x55\xaa")

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Assemble build/disk.img: the MBR, a gap, then the FAT12 partition.
 
-The MBR code (boot/mbr/mbr.asm, at most 446 bytes) gets a partition table
+The MBR code (boot/mbr/mbr.asm, at most 440 bytes, then a zero disk
+signature) gets a partition table
 with one entry, active, type 0x01 (FAT12), starting at --start (LBA 2048,
 1 MiB, where partitioning tools put the first partition) and filling the
 partition image; then the boot signature. The sectors between the MBR and
@@ -19,7 +20,7 @@ import struct
 import sys
 
 SECTOR = 512
-MBR_CODE = 446
+MBR_CODE = 440           # the disk signature (6 bytes) follows, then the table
 PARTITION_TABLE = 446
 ACTIVE = 0x80
 TYPE_FAT12 = 0x01
@@ -49,9 +50,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     with open(args.mbr, "rb") as f:
         code = f.read()
-    if len(code) > MBR_CODE:
-        sys.stderr.write("disk_image.py: %s is %d bytes; the MBR has room for %d before its "
-                         "partition table\n" % (args.mbr, len(code), MBR_CODE))
+    if len(code) > PARTITION_TABLE or any(code[MBR_CODE:]):
+        sys.stderr.write("disk_image.py: %s is %d bytes; an MBR has room for %d bytes of code, then a "
+                         "zero disk signature, before its partition table\n" % (args.mbr, len(code), MBR_CODE))
         return 1
     size = os.path.getsize(args.partition)
     if size % SECTOR:

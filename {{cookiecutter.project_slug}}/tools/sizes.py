@@ -16,7 +16,7 @@ import struct
 import sys
 
 BOOT_SECTOR_CODE = 510   # the last two bytes hold the 0x55AA signature
-MBR_CODE = 446           # what an MBR leaves before its partition table
+MBR_CODE = 440           # what an MBR leaves before its disk signature and partition table
 
 
 def read_layout_header(path):
@@ -86,7 +86,7 @@ def main():
     if args.mbr:
         with open(args.mbr, "rb") as f:
             mbr = len(f.read().rstrip(b"\0"))
-        rows.insert(0, ("mbr", mbr, MBR_CODE, "MBR code, before the partition table"))
+        rows.insert(0, ("mbr", mbr, MBR_CODE, "MBR code, before the disk signature"))
     too_big = [row for row in rows if row[1] > row[2]]
     if args.check:
         for name, used, limit, area in too_big:

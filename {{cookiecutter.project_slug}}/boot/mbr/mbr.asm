@@ -8,8 +8,10 @@
 ; partition's table entry. Reads use the INT 13h extensions (AH=42h) when
 ; the BIOS has them, else CHS with the geometry the BIOS reports (AH=08h).
 ;
-; Only the code is assembled here: tools/disk_image.py fills in the
-; partition table (bytes 446..509) and the boot signature.
+; Only the code is assembled here, in the first 440 bytes: the next six
+; are the disk signature, which Windows and Linux tools may write, and
+; tools/disk_image.py fills in the partition table (bytes 446..509) and the
+; boot signature.
 ;
 ; On failure it prints one line (screen and COM1) and halts:
 ;   "MBR: no active partition"
@@ -23,6 +25,7 @@
 %include "layout.inc"
 
 %define BOOT_SECTOR       0x7C00
+%define DISK_SIGNATURE    440       ; offset of the 32-bit disk signature
 %define PARTITION_TABLE   446       ; offset of the four 16-byte entries
 %define PART_STATUS       0         ; 0x80: active
 %define PART_TYPE         4
@@ -53,10 +56,13 @@ start:
         sti
         cld
         ; Copy the whole sector (code and table) and continue in the copy.
-        mov si, BOOT_SECTOR
+        ; Then clear the signature left at 0x7C00, so that a read that did
+        ; nothing cannot pass for the partition's boot sector.
+        mov si, sp
         mov di, LAYOUT_MBR_ADDR
         mov cx, 256
         rep movsw
+        mov [si - 2], cx                ; SI = 0x7E00, CX = 0
         jmp 0:relocated
 relocated:
         mov [drive], dl
@@ -127,9 +133,6 @@ relocated:
         ; between.
         mov dl, [drive]
         mov di, READ_TRIES
-        ; The MBR's own signature is still at 0x7C00: clear it, so that a
-        ; read that did nothing cannot pass for a boot sector.
-        mov word [BOOT_SECTOR + SIGNATURE], 0
 .try:
         mov byte [packet + 2], 1        ; a failed AH=42h sets the count to what it read
         pusha
@@ -248,5 +251,7 @@ msg_at_lba:         db " LBA 0x", 0
 msg_beyond_chs:     db "beyond CHS", 0
 msg_crlf:           db 13, 10, 0
 
-        times PARTITION_TABLE - ($ - $$) db 0
+        times DISK_SIGNATURE - ($ - $$) db 0
+disk_signature:     dd 0                ; written by partitioning tools
+                    dw 0
 partition_table:
