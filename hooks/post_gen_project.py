@@ -17,7 +17,7 @@ Generated {name} in {path}
 
 Next steps:
   cd {path}
-  make            # build the floppy image
+  make            # build the floppy and hard-disk images
   make run        # boot it in QEMU (serial log on the terminal)
   make run-bochs  # boot it in Bochs
   make test       # host unit tests and the self-test boot

@@ -48,7 +48,9 @@ CONTEXT_JSON = r'''
 "fba_size": {{ cookiecutter.fba_size | tojson }},
 "emulator_memory": {{ cookiecutter.emulator_memory | tojson }},
 "emulator_cpus": {{ cookiecutter.emulator_cpus | tojson }},
-"lapic_timer_hz": {{ cookiecutter.lapic_timer_hz | tojson }}
+"lapic_timer_hz": {{ cookiecutter.lapic_timer_hz | tojson }},
+"mbr_addr": {{ cookiecutter.mbr_addr | tojson }},
+"disk_image_size": {{ cookiecutter.disk_image_size | tojson }}
 }
 '''
 
@@ -97,6 +99,18 @@ STAGE2_MIN_SIZE = 0x1000
 STAGE2_STACK_RESERVE = 0x1000
 BOOT_PAGE_TABLES_SIZE = 4 * PAGE    # PML4, PDPT, PD, PT
 PMM_BOOTSTRAP_SIZE = 3 * PAGE       # region struct, PMM-area PD, PMM-area PT
+MBR_SIZE = 0x200                    # the MBR copies its whole sector
+SECTOR = 512
+
+# build/disk.img: an MBR, then one FAT12 partition from 1 MiB (LBA 2048, where
+# partitioning tools start the first partition) to the end of the image. The
+# loaders keep the whole FAT in the FAT buffer: FAT12 with 2 KiB clusters has
+# at most 4084 clusters, a 12-sector FAT, and ends at 8 MiB.
+DISK_PARTITION_START = MIB
+DISK_CLUSTER_SECTORS = 4
+DISK_ROOT_SECTORS = 32              # 512 root-directory entries
+FAT12_MAX_CLUSTERS = 4084
+DISK_IMAGE_RANGE = (2 * MIB, 9 * MIB)
 
 # Floors for the kernel's areas: the generated kernel's image is about 45 KiB
 # and its BSS about 41 KiB (IST stacks with their guard pages, allocator
@@ -113,6 +127,7 @@ FIRST_KERNEL_SLOT = 256                 # PML4 entries 256..511 map the higher h
 LAPIC_PAGE_SIZE = PAGE
 
 PHASES = collections.OrderedDict([
+    (0, ("mbr", "hard disks only: the MBR relocates itself and loads the partition's boot sector")),
     (1, ("stage1", "the boot sector finds and loads STAGE2.BIN")),
     (2, ("stage2-load", "stage2 reads KERNEL.BIN through the FAT buffer; BIOS in use")),
     (3, ("stage2-info", "stage2 collects the E820 map and the RSDP; BIOS still in use")),
@@ -167,6 +182,8 @@ PARAM_TABLE = (
     Param("emulator_memory", "size", "128M", "RAM given to QEMU and Bochs"),
     Param("emulator_cpus", "count", "1", "CPUs given to QEMU and Bochs"),
     Param("lapic_timer_hz", "count", "1000", "periodic local APIC timer rate"),
+    Param("mbr_addr", "address", "0x600", "where the MBR of build/disk.img relocates itself (512 bytes)"),
+    Param("disk_image_size", "size", "4M", "size of build/disk.img (MBR, then a FAT12 partition from 1 MiB)"),
 )
 PARAM_BY_NAME = {p.name: p for p in PARAM_TABLE}
 PARAMS = tuple(p.name for p in PARAM_TABLE)
@@ -269,6 +286,16 @@ RULES = (
     Rule("fba-bitmap", "The FBA bitmap (1 bit per 4 KiB block, ceil(blocks / 8 / 4096) blocks at the start) "
          "leaves at least one block.", "An allocator with no blocks is useless.", ("fba_size",)),
 )
+RULES += (
+    Rule("mbr-window", "The MBR relocation area [mbr_addr, mbr_addr + 0x200) lies in [0x500, 0x10000) and "
+         "mbr_addr is 16-byte aligned.", "The MBR copies itself there with segment 0 and 16-bit offsets, above "
+         "the IVT/BDA, so that it can load the partition's boot sector to 0x7C00; the overlap rule keeps it "
+         "clear of the boot sector and the real-mode stack.", ("mbr_addr",)),
+    Rule("disk-image-size", "disk_image_size is a whole number of MiB from 2M to 9M, and its partition (all "
+         "but the first MiB) holds a STAGE2.BIN and a KERNEL.BIN as large as their areas.",
+         "The FAT12 partition starts at 1 MiB (LBA 2048); with 2 KiB clusters FAT12 ends at 8 MiB (4084 "
+         "clusters), the largest FAT the loaders keep in the FAT buffer.", ("disk_image_size",)),
+)
 RULE_BY_ID = {r.id: r for r in RULES}
 
 # --------------------------------------------------------------------------
@@ -280,18 +307,20 @@ RULE_BY_ID = {r.id: r for r in RULES}
 RegionSpec = collections.namedtuple("RegionSpec", "key name params lifetime purpose align shift extent")
 
 PHYS_REGIONS = (
-    RegionSpec("ivt_bda", "IVT and BIOS data area", (), (1, 3),
+    RegionSpec("ivt_bda", "IVT and BIOS data area", (), (0, 3),
                "Real-mode interrupt vectors and BIOS variables; every BIOS call uses them.",
                1, None, lambda v: (0, IVT_BDA_END)),
-    RegionSpec("rm_stack", "real-mode stack", (), (1, 3),
-               "Stage1 sets SS:SP = 0:0x7C00; stage1 and stage2 use it while in real mode.",
+    RegionSpec("rm_stack", "real-mode stack", (), (0, 3),
+               "The MBR and stage1 set SS:SP = 0:0x7C00; they and stage2 use it while in real mode.",
                1, None, lambda v: REAL_MODE_STACK),
-    RegionSpec("boot_sector", "boot sector", (), (1, 2),
-               "Stage1 as loaded by the BIOS; stage2 reads the BPB from it.",
+    RegionSpec("boot_sector", "boot sector", (), (0, 2),
+               "The MBR as loaded by the BIOS, then stage1 (loaded by the BIOS or the MBR); stage2 reads "
+               "the BPB from it.",
                1, None, lambda v: BOOT_SECTOR),
     RegionSpec("fat_buffer", "FAT buffer", ("fat_buffer_addr",), (1, 2),
-               "Stage1 reads root-directory sectors, then the FAT (4608 bytes), into it; the FAT stays "
-               "for stage2, which reads root-directory sectors and KERNEL.BIN through the rest.",
+               "Stage1 runs its second sector from the last 512 bytes and reads root-directory sectors, "
+               "then the FAT, into the rest; the FAT stays for stage2, which reads root-directory sectors "
+               "and KERNEL.BIN through what follows it.",
                16, "move", lambda v: (v["fat_buffer_addr"], v["fat_buffer_addr"] + FAT_BUFFER_SIZE)),
     RegionSpec("e820_buffer", "E820 buffer", ("e820_buffer_addr",), (3, 5),
                "Boot-information block with the E820 entries: filled by stage2, read by the kernel's PMM.",
@@ -302,10 +331,10 @@ PHYS_REGIONS = (
     RegionSpec("stage2_stack", "stage2 protected-mode stack", ("stage2_stack_top",), (4, 4),
                "Stack reserve below stage2_stack_top while stage2 builds page tables and enters long mode.",
                16, "top", lambda v: (v["stage2_stack_top"] - STAGE2_STACK_RESERVE, v["stage2_stack_top"])),
-    RegionSpec("ebda", "EBDA", (), (1, 3),
+    RegionSpec("ebda", "EBDA", (), (0, 3),
                "Extended BIOS data area (lowest start seen on QEMU and Bochs); stage2 scans it for the RSDP.",
                1, None, lambda v: (EBDA_BASE, HOLE_BASE)),
-    RegionSpec("hole", "VGA/ROM hole", (), (1, 5),
+    RegionSpec("hole", "VGA/ROM hole", (), (0, 5),
                "Video memory and option and system ROMs; never usable RAM.",
                1, None, lambda v: (HOLE_BASE, ONE_MIB)),
     RegionSpec("page_tables", "boot page tables", ("boot_page_tables_addr",), (4, 5),
@@ -326,6 +355,12 @@ PHYS_REGIONS = (
     RegionSpec("kernel_load", "kernel load area", ("kernel_load_addr", "kernel_area_end"), (2, 5),
                "KERNEL.BIN, copied above 1 MiB by stage2; the kernel runs from here.",
                PAGE, "start", lambda v: (v["kernel_load_addr"], v["kernel_area_end"])),
+)
+
+PHYS_REGIONS += (
+    RegionSpec("mbr", "relocated MBR", ("mbr_addr",), (0, 0),
+               "The MBR of build/disk.img copies itself here, out of the way of the partition's boot sector.",
+               16, "move", lambda v: (v["mbr_addr"], v["mbr_addr"] + MBR_SIZE)),
 )
 
 VIRT_REGIONS = (
@@ -1038,6 +1073,60 @@ def _check_page_table_slot(v, raw):
                "the kernel's recursive page-table mapping: make the %s smaller" % biggest.name)]
 
 
+def _check_mbr_window(v, raw):
+    if "mbr_addr" not in v:
+        return []
+    start, out = v["mbr_addr"], []
+    if start < IVT_BDA_END or start + MBR_SIZE > SEGMENT0_END:
+        out.append(_v(v, raw, "mbr_addr", "mbr-window",
+                      "the MBR relocation area %s must lie in [0x500, 0x10000) (segment 0, 16-bit offsets, "
+                      "above the IVT/BDA): use a value from 0x500 to %s"
+                      % (rng(start, start + MBR_SIZE), hx(SEGMENT0_END - MBR_SIZE))))
+    if start % 16:
+        out.append(_v(v, raw, "mbr_addr", "mbr-window", "must be a multiple of 16: use %s" % hx(align_up(start, 16))))
+    return out
+
+
+def disk_partition(size):
+    """(partition sectors, FAT sectors, data clusters) of a disk image of `size` bytes."""
+    sectors = (size - DISK_PARTITION_START) // SECTOR
+    clusters = (sectors - 1 - DISK_ROOT_SECTORS) // DISK_CLUSTER_SECTORS
+    fat = (((clusters + 2) * 3 + 1) // 2 + SECTOR - 1) // SECTOR
+    clusters = (sectors - 1 - 2 * fat - DISK_ROOT_SECTORS) // DISK_CLUSTER_SECTORS
+    return sectors, fat, clusters
+
+
+def largest_boot_files(v):
+    """Clusters that the largest STAGE2.BIN and KERNEL.BIN the loaders accept take on the disk."""
+    cluster = DISK_CLUSTER_SECTORS * SECTOR
+    stage2 = SEGMENT0_END - v["stage2_addr"]
+    kernel = v["kernel_area_end"] - v["kernel_load_addr"]
+    return (stage2 + cluster - 1) // cluster + (max(kernel, 0) + cluster - 1) // cluster
+
+
+def _check_disk_image_size(v, raw):
+    if "disk_image_size" not in v:
+        return []
+    size = v["disk_image_size"]
+    low, high = DISK_IMAGE_RANGE
+    if size % MIB or not low <= size <= high:
+        fix = min(max(align_up(size, MIB), low), high)
+        return [_v(v, raw, "disk_image_size", "disk-image-size",
+                   "must be a whole number of MiB from 2M to 9M (a FAT12 partition from 1 MiB, with at most "
+                   "4084 clusters of 2 KiB): use %s" % size_text(fix))]
+    if any(name not in v for name in ("stage2_addr", "kernel_load_addr", "kernel_area_end")):
+        return []
+    needed = largest_boot_files(v)
+    clusters = disk_partition(size)[2]
+    if clusters >= needed:
+        return []
+    fix = next((s for s in range(low, high + MIB, MIB) if disk_partition(s)[2] >= needed), None)
+    hint = ": use %s or more" % size_text(fix) if fix else ""
+    return [_v(v, raw, "disk_image_size", "disk-image-size",
+               "the partition holds %d clusters of 2 KiB, but STAGE2.BIN and KERNEL.BIN as large as the "
+               "stage2 area and the kernel load area take %d%s" % (clusters, needed, hint))]
+
+
 CHECKS = (
     _check_real_mode_window,
     _check_stage2_below_64k,
@@ -1058,6 +1147,8 @@ CHECKS = (
     _check_minimum("pmm-area-min", "pmm_area_size", 2 * MIB, "PMM area"),
     _check_minimum("fba-min", "fba_size", 64 * KIB, "FBA area"),
     _check_fba_bitmap,
+    _check_mbr_window,
+    _check_disk_image_size,
 )
 
 

@@ -43,10 +43,21 @@ def test_missing_kernel(project, tmp_path, emulator):
     boots_to_halt(project, image, "stage2: KERNEL.BIN not found", emulator)
 
 
-def root_entry_index(image, name):
-    """Index of the 8.3 name's entry in the image's root directory (1.44 MB FAT12)."""
+def volume_layout(image):
+    """(first FAT, root directory, data area) of a FAT12 floppy image, in sectors, from its BPB."""
     with open(image, "rb") as f:
-        root = f.read()[19 * 512:33 * 512]  # after the boot sector and two 9-sector FATs
+        bpb = f.read(512)
+    reserved, fats, root_entries = int.from_bytes(bpb[14:16], "little"), bpb[16], int.from_bytes(bpb[17:19], "little")
+    fat_sectors = int.from_bytes(bpb[22:24], "little")
+    root = reserved + fats * fat_sectors
+    return reserved, root, root + (root_entries * 32 + 511) // 512
+
+
+def root_entry_index(image, name):
+    """Index of the 8.3 name's entry in the image's root directory."""
+    _, root_start, data_start = volume_layout(image)
+    with open(image, "rb") as f:
+        root = f.read()[root_start * 512:data_start * 512]
     entries = [root[i:i + 32] for i in range(0, len(root), 32)]
     return next(i for i, entry in enumerate(entries) if entry[:11] == name)
 
@@ -76,8 +87,8 @@ def patch_image(image, offset, data):
 
 
 def set_fat12_entry(image, cluster, value):
-    """Write a 12-bit entry of the first FAT (1.44 MB layout: it starts at sector 1)."""
-    offset = 512 + cluster * 3 // 2
+    """Write a 12-bit entry of the first FAT."""
+    offset = volume_layout(image)[0] * 512 + cluster * 3 // 2
     with open(image, "r+b") as f:
         f.seek(offset)
         word = int.from_bytes(f.read(2), "little")
@@ -115,6 +126,14 @@ def test_stage1_refuses_a_fat_too_big_for_its_buffer(project, tmp_path):
     image = image_copy(project, tmp_path)
     patch_image(image, 0x16, (23).to_bytes(2, "little"))  # BPB sectors per FAT
     boots_to_halt(project, image, "stage1: bad FAT")
+
+
+def test_stage1_needs_its_second_sector(project, tmp_path):
+    """A volume whose reserved sector 1 is not stage1's (reformatted, or copied
+    without it) stops in sector 0 with its own message."""
+    image = image_copy(project, tmp_path)
+    patch_image(image, 512, bytes(512))
+    boots_to_halt(project, image, "stage1: no sector 1")
 
 
 def test_empty_kernel(project, tmp_path):
@@ -172,8 +191,7 @@ def test_triple_fault_is_reported_as_such(project, tmp_path):
 
 def kernel_sectors(image):
     """The first floppy sector (LBA) holding KERNEL.BIN."""
-    data_start = 1 + 2 * 9 + 14          # 1.44 MB FAT12: boot, two FATs, root directory
-    return data_start + first_cluster(image, "KERNEL.BIN") - 2
+    return volume_layout(image)[2] + first_cluster(image, "KERNEL.BIN") - 2
 
 
 @pytest.mark.parametrize("offset", [1, 5])
@@ -197,7 +215,7 @@ def test_kernel_without_trailer_is_refused(project, tmp_path):
 @pytest.mark.parametrize("emulator", ["qemu", "bochs"])
 @pytest.mark.parametrize("fault, message", [
     # Reads from a drive that does not exist: real BIOS errors, retried.
-    ("DISK_ERROR", "stage2: disk read error"),
+    ("DISK_ERROR", "stage2: disk read error (BIOS INT 13h failed 3 times) on drive 0x0000007F at LBA 0x"),
     # The machines at hand all have CPUID and a working A20 gate, so these
     # builds make the checks fail to show the message and the halt.
     ("NO_CPUID", "stage2: this CPU has no CPUID instruction"),

@@ -913,3 +913,80 @@ def test_single_changes_pass_or_carry_a_whole_suggestion(change):
         changes = L.suggest(values)
         assert changes, [str(v) for v in L.validate(values)]
         assert L.validate(dict(values, **changes)) == []
+
+
+# ---------------------------------------------------------------- boot media
+
+@pytest.mark.parametrize("value", ["0x400", "0xFF00"])
+def test_mbr_window(value):
+    """It rejects an MBR relocation area in the BIOS data area or past 0x10000."""
+    assert "[0x500, 0x10000)" in only("mbr-window", "mbr_addr", mbr_addr=value)
+
+
+def test_mbr_window_alignment():
+    """It rejects an MBR address that is not a multiple of 16."""
+    assert "use 0x610" in only("mbr-window", "mbr_addr", mbr_addr="0x608")
+
+
+@pytest.mark.parametrize("value", ["0x7900", "0x7D00"])
+def test_mbr_overlaps_stack_or_boot_sector(value):
+    """It rejects an MBR copy over the real-mode stack or over 0x7C00, where
+    it loads the partition's boot sector (both live in phase 0)."""
+    errors = violations(mbr_addr=value)
+    assert [(v.rule, v.param) for v in errors] == [("phys-overlap", "mbr_addr")]
+    assert "phase 0 mbr" in str(errors[0])
+
+
+def test_mbr_may_share_memory_with_later_regions():
+    """The MBR is dead once stage1 runs: the stage2 area or the FAT buffer may reuse its memory."""
+    assert violations(mbr_addr="0xA400") == [] and violations(mbr_addr="0x7E00") == []
+
+
+@pytest.mark.parametrize("value, hint", [("1M", "use 2M"), ("10M", "use 9M"), ("3000K", "use 3M")])
+def test_disk_image_size_range(value, hint):
+    """It rejects a disk image outside 2M..9M or not in whole MiB."""
+    assert hint in only("disk-image-size", "disk_image_size", disk_image_size=value)
+
+
+def test_disk_image_must_hold_the_largest_files():
+    """The partition must take a STAGE2.BIN and a KERNEL.BIN as large as their areas."""
+    message = only("disk-image-size", "disk_image_size", disk_image_size="2M", stage2_addr="0x1000",
+                   fat_buffer_addr="0x600", e820_buffer_addr="0x600", kernel_load_addr="0x100000",
+                   kernel_stack_base="0x1F0000", kernel_stack_size="8K", kernel_bss_base="0x1F2000",
+                   kernel_bss_size="48K", kernel_area_end="0x1F0000")
+    assert "use 3M or more" in message
+    assert violations(disk_image_size="2M") == []
+
+
+@pytest.mark.parametrize("size, sectors, fat, clusters", [(2 << 20, 2048, 2, 502), (9 << 20, 16384, 12, 4081)])
+def test_disk_partition_is_fat12(size, sectors, fat, clusters):
+    """The partition's FAT fits the FAT buffer with a cluster to spare, and stays FAT12 (< 4085 clusters)."""
+    assert L.disk_partition(size) == (sectors, fat, clusters)
+    assert clusters <= L.FAT12_MAX_CLUSTERS
+    assert (fat + L.DISK_CLUSTER_SECTORS) * 512 <= L.FAT_BUFFER_SIZE
+
+
+def test_make_include_disk_partition():
+    """The make include gives the partition's place and size in sectors for the image rule."""
+    text = G.render_make(default_layout(disk_image_size="9M"))
+    assert "LAYOUT_DISK_PARTITION_LBA := 2048\n" in text and "LAYOUT_DISK_PARTITION_SECTORS := 16384\n" in text
+
+
+def test_memory_map_and_svg_show_the_mbr_phase():
+    """docs/MemoryMap.md and the SVG show phase 0 and the MBR relocation area live in it alone."""
+    from conftest import TEMPLATE_DIR, load_module
+    layout = default_layout(mbr_addr="0x1000")
+    text = G.render_memory_map(layout)
+    assert "| `0x0000000000001000` | `0x00000000000011FF` | 512 bytes | relocated MBR | `mbr_addr` | 0 |" in text
+    assert "| 0 | mbr |" in text
+    svg = load_module("template_memory_svg", os.path.join(TEMPLATE_DIR, "tools", "memory_svg.py")).render_svg(layout)
+    assert ">0 mbr</text>" in svg and ">relocated MBR</text>" in svg
+
+
+def test_bochsrc_media():
+    """The Bochs configs of the disk and the CD attach the image on ATA and boot it."""
+    disk = G.render_bochsrc(default_layout(), "build/disk.img", "s.log", "disk")
+    assert "ata0-master: type=disk, path=build/disk.img, mode=flat\n" in disk and "boot: disk\n" in disk
+    assert "floppya" not in disk
+    cdrom = G.render_bochsrc(default_layout(), "build/cdrom.iso", "s.log", "cdrom")
+    assert "ata0-master: type=cdrom, path=build/cdrom.iso, status=inserted\n" in cdrom and "boot: cdrom\n" in cdrom

@@ -166,8 +166,9 @@ def test_template_benchmark_runs():
                              "--runs", "1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             universal_newlines=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:]
-    for row in (r"QEMU: boot to `ready` \| [\d.]+ s \| [\d.]+ s \| [\d.]+",
-                r"Bochs: boot to `ready` \| [\d.]+ s \| [\d.]+ s \| [\d.]+",
-                r"8 GiB \| [\d.]+ s", r"generate \+ build \(make -j2\) \| [\d.]+ s",
-                r"kernel +\d+ +\d+ +[\d.]+%", r"pmm alloc\+free .*: [\d.]+ ns/op"):
+    rows = [r"%s, %s: boot to `ready` \| [\d.]+ s \| [\d.]+ s \| [\d.]+" % (emulator, medium)
+            for emulator in ("QEMU", "Bochs") for medium in ("floppy", r"hard disk \(IDE\)", "CD")]
+    for row in rows + [r"8 GiB \| [\d.]+ s", r"generate \+ build \(make -j2\) \| [\d.]+ s",
+                       r"kernel +\d+ +\d+ +[\d.]+%", r"mbr +\d+ +440 +[\d.]+%",
+                       r"pmm alloc\+free .*: [\d.]+ ns/op"]:
         assert re.search(row, result.stdout), (row, result.stdout)

@@ -5,9 +5,11 @@ Prints a Markdown table (paste it into README.md with the date and machine).
 Not a test: it asserts nothing, it measures.
 
   * time from emulator start to the kernel's "ready:" line, default project,
-    QEMU and Bochs, median of N runs;
+    QEMU and Bochs, from the floppy, the hard disk (build/disk.img on IDE /
+    ATA) and the CD (build/cdrom.iso), median of N runs;
   * the same for a bare boot sector that prints "ready" and nothing else,
-    on the same emulator in the same run: the floor no loader can beat;
+    booted from the same kind of medium on the same emulator in the same
+    run: the floor no loader can beat;
   * QEMU boot time with 128 MiB and with 8 GiB of RAM;
   * time to generate a fresh project and build it (make -j2);
   * the loader's and kernel's sizes against their areas (`make size`) and
@@ -108,44 +110,67 @@ def run_until_ready(command, log, marker=b"ready"):
     return elapsed
 
 
-def qemu_command(image, log, memory_mib=128):
-    return ["qemu-system-x86_64", "-machine", "pc", "-m", str(memory_mib),
-            "-drive", "file=%s,format=raw,if=floppy" % image, "-boot", "a",
+QEMU_MEDIA = {
+    "floppy": lambda image: ["-drive", "file=%s,format=raw,if=floppy" % image, "-boot", "a"],
+    "disk": lambda image: ["-drive", "file=%s,format=raw,if=ide" % image, "-boot", "c"],
+    "cdrom": lambda image: ["-drive", "file=%s,format=raw,if=ide,media=cdrom" % image, "-boot", "d"],
+}
+BOCHS_MEDIA = {
+    "floppy": lambda image: ["floppya: 1_44=%s, status=inserted" % image, "boot: floppy"],
+    "disk": lambda image: ["ata0-master: type=disk, path=%s, mode=flat" % image, "boot: disk"],
+    "cdrom": lambda image: ["ata0-master: type=cdrom, path=%s, status=inserted" % image, "boot: cdrom"],
+}
+
+
+def qemu_command(image, log, memory_mib=128, media="floppy"):
+    return ["qemu-system-x86_64", "-machine", "pc", "-m", str(memory_mib)] + QEMU_MEDIA[media](image) + [
             "-display", "none", "-serial", "file:" + log, "-net", "none", "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
 
-def bochs_command(image, log, workdir, bochsrc_template):
+def bochs_command(image, log, workdir, bochsrc_template, media="floppy"):
     with open(bochsrc_template) as f:
         lines = f.read().splitlines()
     rc = os.path.join(workdir, "bench-bochsrc")
     with open(rc, "w") as f:
         for line in lines:
             key = line.split(":", 1)[0].strip()
-            if key == "floppya":
-                line = "floppya: 1_44=%s, status=inserted" % image
-            elif key == "com1":
+            if key in ("floppya", "boot", "floppy_bootsig_check"):
+                continue
+            if key == "com1":
                 line = "com1: enabled=1, mode=file, dev=%s" % log
             f.write(line + "\n")
+        f.write("\n".join(BOCHS_MEDIA[media](image)) + "\n")
     cont = os.path.join(workdir, "continue")
     with open(cont, "w") as f:
         f.write("c\n")
-    return ["script", "-qec", "bochs -q -f %s -rc %s" % (rc, cont), "/dev/null"]
+    # -unlock: a disk image keeps Bochs's lock file when a run is killed.
+    return ["script", "-qec", "bochs -q -unlock -f %s -rc %s" % (rc, cont), "/dev/null"]
 
 
 def median_of(runs, measure):
     return statistics.median(measure() for _ in range(runs))
 
 
-def bare_image(workdir):
+def bare_images(workdir, disk_bytes):
+    """The bare boot sector as a floppy, as the first sector of a disk the
+    size of build/disk.img, and as the boot image of a CD (floppy emulation)."""
     source = os.path.join(workdir, "bare.asm")
     with open(source, "w") as f:
         f.write(BARE_BOOT_SECTOR)
-    image = os.path.join(workdir, "bare.img")
-    subprocess.run(["nasm", "-f", "bin", "-o", image, source], check=True)
-    with open(image, "r+b") as f:
-        f.truncate(FLOPPY_BYTES)
-    return image
+    images = {}
+    for media, size in (("floppy", FLOPPY_BYTES), ("disk", disk_bytes)):
+        images[media] = os.path.join(workdir, "bare-%s.img" % media)
+        subprocess.run(["nasm", "-f", "bin", "-o", images[media], source], check=True)
+        with open(images[media], "r+b") as f:
+            f.truncate(size)
+    iso_dir = os.path.join(workdir, "bare-iso")
+    os.mkdir(iso_dir)
+    shutil.copy(images["floppy"], os.path.join(iso_dir, "floppy.img"))
+    images["cdrom"] = os.path.join(workdir, "bare.iso")
+    subprocess.run(["xorriso", "-as", "mkisofs", "-quiet", "-b", "floppy.img", "-c", "boot.catalog",
+                    "-o", images["cdrom"], iso_dir], check=True, stderr=subprocess.DEVNULL)
+    return images
 
 
 def generate_and_build(workdir):
@@ -171,25 +196,30 @@ def main():
         subprocess.run(["cookiecutter", "--no-input", "-o", workdir, TEMPLATE], check=True,
                        stdout=subprocess.DEVNULL)
         project = os.path.join(workdir, "my_kernel")
-        subprocess.run(["make", "-j2", "-C", project, "test-image"], check=True,
+        subprocess.run(["make", "-j2", "-C", project, "test-image", "MEDIA=cdrom"], check=True,
                        stdout=subprocess.DEVNULL)
-        kernel = os.path.join(project, "build", "test", "floppy.img")
-        bochsrc = os.path.join(project, "build", "test", "gen", "bochsrc")
-        bare = bare_image(workdir)
+        test_build = os.path.join(project, "build", "test")
+        images = {"floppy": os.path.join(test_build, "floppy.img"),
+                  "disk": os.path.join(test_build, "disk.img"),
+                  "cdrom": os.path.join(test_build, "cdrom.iso")}
+        kernel = images["floppy"]
+        bochsrc = os.path.join(test_build, "gen", "bochsrc")
+        bare = bare_images(workdir, os.path.getsize(images["disk"]))
         log = os.path.join(workdir, "serial.log")
 
         rows = []
-        for name, command in (("QEMU", lambda img: qemu_command(img, log)),
-                              ("Bochs", lambda img: bochs_command(img, log, workdir, bochsrc))):
-            floor = median_of(runs, lambda: run_until_ready(command(bare), log))
-            ours = median_of(runs, lambda: run_until_ready(command(kernel), log))
-            rows.append(("%s: boot to `ready`" % name, ours, floor))
+        for media, medium in (("floppy", "floppy"), ("disk", "hard disk (IDE)"), ("cdrom", "CD")):
+            for name, command in (("QEMU", lambda img: qemu_command(img, log, media=media)),
+                                  ("Bochs", lambda img: bochs_command(img, log, workdir, bochsrc, media))):
+                floor = median_of(runs, lambda: run_until_ready(command(bare[media]), log))
+                ours = median_of(runs, lambda: run_until_ready(command(images[media]), log))
+                rows.append(("%s, %s: boot to `ready`" % (name, medium), ours, floor))
         # After the LAPIC line the kernel waits on purpose (about 15 ms at
         # 1000 Hz): three 1 ms calibration runs against the HPET (or PIT), then ten
         # timer periods counting ticks. This row stops the clock before.
         before_waits = median_of(runs, lambda: run_until_ready(
             qemu_command(kernel, log), log, marker=b"[lapic] id"))
-        rows.append(("QEMU: boot to the timer calibration (before the deliberate waits)",
+        rows.append(("QEMU, floppy: boot to the timer calibration (before the deliberate waits)",
                      before_waits, rows[0][2]))
         small = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 128), log))
         large = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 8192), log))

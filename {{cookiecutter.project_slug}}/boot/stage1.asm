@@ -1,21 +1,38 @@
-; stage1: the FAT12 boot sector.
+; stage1: the boot sector of the FAT12 volume, on the floppy and on the
+; disk's partition, with a second sector in the volume's reserved area.
 ;
-; The BIOS loads this sector to 0x7C00 and jumps to it with the boot drive in
-; DL. It finds STAGE2.BIN in the root directory, loads it cluster by cluster to
-; LAYOUT_STAGE2_ADDR and jumps there with the boot drive still in DL, the BPB
-; still at 0x7C00 and the first FAT at LAYOUT_FAT_BUFFER.
+; The BIOS (floppy, CD in floppy emulation) or the MBR (hard disk, USB stick)
+; loads sector 0 to 0x7C00 and jumps to it with the boot drive in DL. Sector 0
+; learns how to read the drive and loads sector 1 (reserved sector 1 of the
+; volume) into the last 512 bytes of the FAT buffer. Sector 1 finds STAGE2.BIN
+; in the root directory, loads it cluster by cluster to LAYOUT_STAGE2_ADDR and
+; jumps there with the boot drive still in DL, the BPB still at 0x7C00 and the
+; first FAT at LAYOUT_FAT_BUFFER.
 ;
-; Everything about the disk comes from the BPB below, which mformat fills in
-; when the image is made, so the code is not tied to one floppy geometry.
-; On failure it prints one short message (screen and COM1) and halts:
+; The volume's layout comes from the BPB below, which mformat fills in when
+; the image is made. Sectors are counted from the start of the volume; each
+; read adds the BPB's hidden sectors (the partition's first LBA, 0 on a
+; floppy). A hard disk (DL >= 0x80) is read with the INT 13h extensions
+; (AH=42h) when the BIOS has them (AH=41h), else by CHS with the geometry the
+; BIOS reports (AH=08h), which replaces the BPB's in memory: the BIOS's
+; geometry for a USB stick or an IDE disk is rarely the image's. A floppy
+; keeps the BPB's geometry, the medium's (AH=08h reports the drive's).
+;
+; On failure it prints one line (screen and COM1) and halts:
+;   "stage1: disk error on drive 0xDD at LBA 0xLLLLLLLL"
+;                                a sector read failed three times
+;   "stage1: beyond CHS"         no extensions, and a sector lies past the
+;                                last cylinder the BIOS addresses
+;   "stage1: no sector 1"        reserved sector 1 is not stage1's
 ;   "stage1: no STAGE2.BIN"      the file is not in the root directory
-;   "stage1: disk error"         a sector read failed three times
 ;   "stage1: STAGE2.BIN too big" the file does not fit below 0x10000
-;   "stage1: bad FAT"            the FAT does not fit its buffer, or the
-;                                chain holds a value that is no data cluster
+;   "stage1: bad FAT"            the FAT does not fit its buffer (sector 1
+;                                takes the last 512 bytes), or the chain
+;                                holds a value that is no data cluster
 ;
 ; Memory (segment 0 throughout): stack below 0x7C00, root directory sectors
-; and then the FAT in the FAT buffer, stage2 at LAYOUT_STAGE2_ADDR.
+; and then the FAT in the FAT buffer, sector 1 at the buffer's end, stage2 at
+; LAYOUT_STAGE2_ADDR.
 
 %include "layout.inc"
 
@@ -34,6 +51,16 @@
 %define DIR_DELETED       0xE5      ; first name byte: deleted entry
 %define FAT12_EOC         0xFF8     ; this cluster value and above end a chain
 %define READ_TRIES        3
+%define SECTOR_SIZE       512
+%define CHS_LAST_CYLINDER 1023      ; 10 bits of cylinder in INT 13h AH=02h
+%define EDD_READ          0x42      ; INT 13h extended read
+%define CHS_READ_ONE      0x0201    ; INT 13h AH=02h, one sector
+%define FIRST_HARD_DISK   0x80
+; Sector 1 runs from the last sector of the FAT buffer; the FAT may use the
+; sectors before it.
+%define PART2_ADDR        (LAYOUT_FAT_BUFFER + LAYOUT_FAT_BUFFER_SIZE - SECTOR_SIZE)
+%define FAT_MAX_SECTORS   (LAYOUT_FAT_BUFFER_SIZE / SECTOR_SIZE - 1)
+%define PART2_MAGIC       0x3153    ; "S1" in the last two bytes of sector 1
 %if LAYOUT_STAGE2_END != 0x10000
   %error "stage1's room check assumes the stage2 area ends at 0x10000"
 %endif
@@ -48,7 +75,7 @@
 bpb_oem:                db "MKFAT12 "
 bpb_bytes_per_sector:   dw 512
 bpb_sectors_per_cluster: db 1
-bpb_reserved_sectors:   dw 1
+bpb_reserved_sectors:   dw 2
 bpb_fat_count:          db 2
 bpb_root_entries:       dw 224
 bpb_total_sectors:      dw 2880
@@ -78,9 +105,227 @@ start:
         sti
         cld
         mov [boot_drive], dl
+        cmp dl, FIRST_HARD_DISK
+        jb .geometry_known              ; a floppy: the BPB's geometry is the medium's
+%ifndef INJECT_NO_EDD
+        mov ah, 0x41                    ; extensions present?
+        mov bx, 0x55AA
+        int 0x13
+        jc .no_edd
+        cmp bx, 0xAA55
+        jne .no_edd
+        shr cl, 1                       ; CX bit 0: AH=42h..44h, 47h, 48h work
+        jnc .no_edd
+        mov byte [read_function], EDD_READ
+        jmp .geometry_known
+.no_edd:
+%endif
+        mov ah, 0x08                    ; the BIOS's geometry, for CHS
+        mov dl, [boot_drive]
+        int 0x13
+        jc .geometry_known
+        movzx ax, cl
+        and al, 0x3F                    ; CL 5..0: sectors per track
+        jz .geometry_known              ; none: keep the BPB's (and divide by it)
+        mov [bpb_sectors_per_track], ax
+        movzx ax, dh                    ; DH: last head
+        inc ax
+        mov [bpb_heads], ax
+        xchg cl, ch                     ; last cylinder: CL 7..6, then CH
+        shr ch, 6
+        mov [last_cylinder], cx
+        push ds                         ; AH=08h may change ES:DI
+        pop es
+.geometry_known:
+        mov ax, 1                       ; reserved sector 1: the rest of stage1
+        mov cx, ax
+        mov bx, PART2_ADDR
+        call read_sectors
+        cmp word [part2_magic], PART2_MAGIC
+        je part2
+        mov si, msg_no_part2
+        jmp fail
 
+; read_sectors: read CX sectors from volume sector AX on to ES:BX, one per
+; call, each tried READ_TRIES times with a reset of the boot drive between.
+; Returns AX past the last sector, BX past the data. Clobbers CX, DX, DI.
+read_sectors:
+        mov di, READ_TRIES
+.try:
+        pusha
+        mov bp, sp
+        call drive_lba                  ; DX:AX = sector on the drive
+        cmp byte [read_function], EDD_READ
+        jne .chs
+        push byte 0                     ; disk address packet: LBA bits 63..32,
+        push byte 0
+        push dx                         ; LBA bits 31..0,
+        push ax
+        push es                         ; buffer,
+        push bx
+        push byte 1                     ; one sector,
+        push byte 16                    ; packet size
+        mov si, sp
+        mov ah, EDD_READ
+        jmp .call
+.chs:
+        ; sector = LBA % spt + 1, head = LBA / spt % heads,
+        ; cylinder = LBA / spt / heads, which must not pass the last one.
+        mov cx, [bpb_sectors_per_track]
+        cmp dx, cx
+        jae beyond_chs                  ; LBA / spt would not fit 16 bits
+        div cx
+        inc dx
+        mov cl, dl
+        xor dx, dx
+        div word [bpb_heads]
+        cmp ax, [last_cylinder]
+        ja beyond_chs
+        mov dh, dl
+        mov ch, al
+        shl ah, 6
+        or cl, ah                       ; cylinder bits 9..8 in CL 7..6
+        mov ax, CHS_READ_ONE
+.call:
+        mov dl, [boot_drive]
+        int 0x13
+        jnc .done
+        xor ah, ah                      ; reset the boot drive (the failed call
+        mov dl, [boot_drive]            ; may have changed DL), then retry
+        int 0x13
+        stc
+.done:
+        mov sp, bp
+        popa
+        jc .failed
+        inc ax
+        add bx, SECTOR_SIZE
+        loop read_sectors
+        ret
+.failed:
+        dec di
+        jnz .try
+        ; "disk error on drive 0xDD at LBA 0xLLLLLLLL"
+        call drive_lba
+        push ax
+        push dx
+        mov si, msg_disk_error
+        call print_message
+        mov ah, [boot_drive]
+        mov cx, 2
+        call print_hex
+        mov si, msg_at_lba
+        call print
+        pop ax
+        call print_hex
+        pop ax
+        call print_hex
+        jmp halt
+
+; drive_lba: DX:AX = volume sector AX plus the hidden sectors.
+drive_lba:
+        xor dx, dx
+        add ax, [bpb_hidden_sectors]
+        adc dx, [bpb_hidden_sectors + 2]
+        ret
+
+beyond_chs:
+        mov si, msg_beyond_chs
+
+; fail: print "stage1: ", the message at SI and CR LF, then halt for good.
+fail:
+        call print_message
+halt:
+        mov si, msg_crlf
+        call print
+.halt:
+        cli
+        hlt
+        jmp .halt
+
+; print_message: set COM1 to 115200 baud, 8N1 (its reset state, 5-bit
+; words on Bochs, would garble the text), then print "stage1: " and the
+; string at SI.
+print_message:
+        mov dx, COM1_LCR
+        mov al, LCR_DLAB
+        out dx, al
+        mov dx, COM1_DATA               ; divisor latch, low byte
+        mov al, BAUD_115200
+        out dx, al
+        inc dx                          ; divisor latch, high byte
+        xor al, al
+        out dx, al
+        mov dx, COM1_LCR
+        mov al, LCR_8N1
+        out dx, al
+        push si
+        mov si, msg_prefix
+        call print
+        pop si
+
+; print: NUL-terminated string at SI to the BIOS teletype and COM1.
+print:
+        lodsb
+        test al, al
+        jz .done
+        call putc
+        jmp print
+.done:
+        ret
+
+; print_hex: the CX high hex digits of AX. Returns CX = 4.
+print_hex:
+        rol ax, 4
+        push ax
+        and al, 0x0F
+        cmp al, 10                      ; 0..9 -> '0'..'9', 10..15 -> 'A'..'F'
+        sbb al, 0x69
+        das
+        call putc
+        pop ax
+        loop print_hex
+        mov cl, 4
+        ret
+
+; putc: AL to the BIOS teletype and COM1. Clobbers AX, BX, DX.
+putc:
+        push ax
+        mov ah, 0x0E
+        xor bx, bx
+        int 0x10
+        pop ax
+        mov dx, COM1_LSR
+        mov ah, al
+.wait:
+        in al, dx
+        test al, LSR_THR_EMPTY
+        jz .wait
+        mov al, ah
+        mov dx, COM1_DATA
+        out dx, al
+        ret
+
+msg_prefix:     db "stage1: ", 0
+msg_disk_error: db "disk error on drive 0x", 0
+msg_at_lba:     db " at LBA 0x", 0
+msg_beyond_chs: db "beyond CHS", 0
+msg_no_part2:   db "no sector 1", 0
+msg_crlf:       db 13, 10, 0
+
+boot_drive:     db 0
+read_function:  db 0                    ; EDD_READ when the extensions are used
+last_cylinder:  dw CHS_LAST_CYLINDER
+
+        times 510 - ($ - $$) db 0
+        dw 0xAA55
+
+; ---- Sector 1: reserved sector 1 of the volume, run at PART2_ADDR --------
+section part2 follows=.text vstart=PART2_ADDR
+
+part2:
         ; A FAT that does not fit its buffer (FAT16 or larger) is not ours.
-        cmp word [bpb_sectors_per_fat], LAYOUT_FAT_BUFFER_SIZE / 512
+        cmp word [bpb_sectors_per_fat], FAT_MAX_SECTORS
         ja bad_fat
 
         ; Root directory: after the reserved sectors and the FATs.
@@ -107,7 +352,7 @@ start:
         mov bx, LAYOUT_FAT_BUFFER
         call read_sectors
         mov di, LAYOUT_FAT_BUFFER
-        mov dx, 512 / DIR_ENTRY_SIZE
+        mov dx, SECTOR_SIZE / DIR_ENTRY_SIZE
 .scan:
         mov al, [di]
         cmp al, DIR_END
@@ -155,7 +400,7 @@ start:
         mov si, bx
         neg si
         cmp si, dx
-        jb too_big
+        jb .too_big
         ; LBA = data_lba + (cluster - 2) * sectors_per_cluster. Data clusters
         ; are 2..0xFEF: anything else (0, 1, reserved, bad) wraps or lands
         ; above 0xFED here.
@@ -181,116 +426,20 @@ start:
 
         mov dl, [boot_drive]
         jmp 0:LAYOUT_STAGE2_ADDR
+.too_big:
+        mov si, msg_too_big
+        jmp fail
 bad_fat:
         mov si, msg_bad_fat
         jmp fail
 
-; read_sectors: read CX sectors starting at LBA AX to ES:BX, one at a time,
-; each tried READ_TRIES times. Advances BX past the data.
-; Clobbers AX, CX, DX, DI.
-read_sectors:
-        push ax
-        push cx
-        mov di, READ_TRIES
-.try:
-        push ax
-        ; LBA -> CHS: sector = lba % spt + 1, head = (lba / spt) % heads,
-        ; cylinder = lba / spt / heads.
-        xor dx, dx
-        div word [bpb_sectors_per_track]
-        inc dx
-        mov cl, dl
-        xor dx, dx
-        div word [bpb_heads]
-        mov dh, dl
-        mov ch, al
-        shl ah, 6
-        or cl, ah
-        mov dl, [boot_drive]
-        mov ax, 0x0201                  ; read one sector
-        int 0x13
-        jnc .ok
-        xor ah, ah                      ; reset the controller, then retry
-        int 0x13
-        pop ax
-        dec di
-        jnz .try
-        mov si, msg_disk_error
-        jmp fail
-.ok:
-        pop ax
-        add bx, 512
-        pop cx
-        pop ax
-        inc ax
-        loop read_sectors
-        ret
-
-too_big:
-        mov si, msg_too_big
-
-; fail: print the string at SI on screen and COM1, then halt for good.
-; COM1 is set to 115200 baud, 8N1 first: its reset state (5-bit words on
-; Bochs) would garble the message.
-fail:
-        mov dx, COM1_LCR
-        mov al, LCR_DLAB
-        out dx, al
-        mov dx, COM1_DATA               ; divisor latch, low byte
-        mov al, BAUD_115200
-        out dx, al
-        inc dx                          ; divisor latch, high byte
-        xor al, al
-        out dx, al
-        mov dx, COM1_LCR
-        mov al, LCR_8N1
-        out dx, al
-        push si
-        mov si, msg_prefix
-        call print
-        pop si
-        call print
-        mov si, msg_crlf
-        call print
-.halt:
-        cli
-        hlt
-        jmp .halt
-
-; print: NUL-terminated string at SI to the BIOS teletype and COM1.
-print:
-        lodsb
-        test al, al
-        jz .done
-        push ax
-        mov ah, 0x0E
-        xor bx, bx
-        int 0x10
-        pop ax
-        mov dx, COM1_LSR
-        mov ah, al
-.wait:
-        in al, dx
-        test al, LSR_THR_EMPTY
-        jz .wait
-        mov al, ah
-        mov dx, COM1_DATA
-        out dx, al
-        jmp print
-.done:
-        ret
-
 stage2_name:    db "STAGE2  BIN"
-msg_prefix:     db "stage1: ", 0
 msg_not_found:  db "no STAGE2.BIN", 0
-msg_disk_error: db "disk error", 0
 msg_too_big:    db "STAGE2.BIN too big", 0
 msg_bad_fat:    db "bad FAT", 0
-msg_crlf:       db 13, 10, 0
 
-boot_drive:     db 0
 root_lba:       dw 0
 data_lba:       dw 0
 
         times 510 - ($ - $$) db 0
-        dw 0xAA55
+part2_magic:    dw PART2_MAGIC

@@ -39,7 +39,8 @@ def boot_once(image, memory, machine, timeout):
         log = os.path.join(tmp, "serial.log")
         args = types.SimpleNamespace(
             qemu="qemu-system-x86_64", machine=machine, memory=memory, cpus=1,
-            cpu="qemu64", image=image, extra=[], blkdebug=None)
+            cpu="qemu64", image=image, extra=[], blkdebug=None, media="floppy", interface="ide",
+            geometry=None)
         outcome, _, seconds, stderr = boot.run(
             boot.qemu_command(args, log, os.path.join(tmp, "qemu-debug.log")),
             log, timeout, READY, 0)

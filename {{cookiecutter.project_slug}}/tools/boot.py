@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Boot a floppy image in QEMU or Bochs, headless, and judge the run.
+"""Boot an image in QEMU or Bochs, headless, and judge the run.
+
+--media says what the image is: a floppy (any standard size), a hard disk
+(in QEMU on the IDE, AHCI, virtio-blk or USB interface) or a CD.
 
 The serial log (COM1) is the record: it is printed when the run ends. A run
 passes when the log has the kernel's "ready:" line and a test-mode kernel's
@@ -13,6 +16,8 @@ Examples:
   tools/boot.py qemu --image build/test/floppy.img --memory 512 --cpus 2
   tools/boot.py bochs --image build/test/floppy.img --bochsrc build/test/gen/bochsrc
   tools/boot.py qemu --image build/test/floppy.img -- -no-acpi   (more QEMU options)
+  tools/boot.py qemu --media disk --interface usb --image build/test/disk.img
+  tools/boot.py bochs --media cdrom --image build/test/cdrom.iso --bochsrc build/test/gen/bochsrc
 """
 import argparse
 import os
@@ -44,13 +49,61 @@ def drive_file(args):
     return args.image
 
 
+# Bochs names floppy types by size.
+BOCHS_FLOPPY_TYPES = {368640: "360k", 737280: "720k", 1228800: "1_2", 1474560: "1_44", 2949120: "2_88"}
+BOCHS_MEDIA_KEYS = ("floppya", "floppyb", "ata0-master", "ata0-slave", "ata1-master", "ata1-slave",
+                    "boot", "floppy_bootsig_check")
+
+
+def geometry(text):
+    """'C/H/S' -> (cylinders, heads, sectors per track)."""
+    match = re.fullmatch(r"(\d+)/(\d+)/(\d+)", text)
+    if not match:
+        raise argparse.ArgumentTypeError("geometry must look like 130/16/63 (cylinders/heads/sectors)")
+    return tuple(int(n) for n in match.groups())
+
+
+def qemu_media(args):
+    """The QEMU options that attach the image as --media on --interface."""
+    if args.media == "floppy":
+        return ["-drive", "file=%s,format=raw,if=floppy" % drive_file(args), "-boot", "a"]
+    if args.media == "cdrom":
+        return ["-drive", "file=%s,format=raw,if=ide,media=cdrom" % drive_file(args), "-boot", "d"]
+    drive = "file=%s,format=raw,if=none,id=bootdisk" % drive_file(args)
+    chs = ""
+    if args.geometry:
+        chs = ",cyls=%d,heads=%d,secs=%d" % args.geometry
+    if args.interface == "ide":          # the pc machine's PIIX IDE; AHCI port 0 on q35
+        device = ["-device", "ide-hd,drive=bootdisk,bus=ide.0" + chs]
+    elif args.interface == "ahci":       # an AHCI controller of its own
+        device = ["-device", "ahci,id=ahci", "-device", "ide-hd,drive=bootdisk,bus=ahci.0" + chs]
+    elif args.interface == "virtio":
+        device = ["-device", "virtio-blk-pci,drive=bootdisk,bootindex=0"]
+    else:                                # a USB stick on an xHCI controller
+        device = ["-device", "qemu-xhci,id=xhci",
+                  "-device", "usb-storage,bus=xhci.0,drive=bootdisk,bootindex=0"]
+    return ["-drive", drive] + device + (["-boot", "c"] if args.interface in ("ide", "ahci") else [])
+
+
+def bochs_media(args):
+    """The Bochs config lines that attach the image as --media and boot it."""
+    image = os.path.abspath(args.image)
+    if args.media == "floppy":
+        kind = BOCHS_FLOPPY_TYPES.get(os.path.getsize(args.image), "1_44")
+        return ["floppya: %s=%s, status=inserted" % (kind, image), "boot: floppy",
+                "floppy_bootsig_check: disabled=0"]
+    if args.media == "cdrom":
+        return ["ata0-master: type=cdrom, path=%s, status=inserted" % image, "boot: cdrom"]
+    chs = ", cylinders=%d, heads=%d, spt=%d" % args.geometry if args.geometry else ""
+    return ["ata0-master: type=disk, path=%s, mode=flat%s" % (image, chs), "boot: disk"]
+
+
 def qemu_command(args, log, debug_log):
     # -no-reboot turns a reset into an exit, and -d cpu_reset records why
     # (QEMU logs "Triple fault"), so a triple fault can never pass as a reboot.
     return [
         args.qemu, "-machine", args.machine, "-m", str(args.memory),
-        "-smp", str(args.cpus), "-cpu", args.cpu,
-        "-drive", "file=%s,format=raw,if=floppy" % drive_file(args), "-boot", "a",
+        "-smp", str(args.cpus), "-cpu", args.cpu] + qemu_media(args) + [
         "-display", "none", "-serial", "file:%s" % log, "-net", "none",
         "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-d", "cpu_reset", "-D", debug_log,
@@ -64,15 +117,16 @@ def bochs_command(args, log, workdir):
     replaced = []
     for line in lines:
         key = line.split(":", 1)[0].strip()
+        if key in BOCHS_MEDIA_KEYS:
+            continue
         if key in ("megs", "memory"):
             # Bochs backs at most 2048 MiB of guest RAM with host memory.
             line = ("megs: %d" % args.memory if args.memory <= 2048 else
                     "memory: guest=%d, host=2048" % args.memory)
-        elif key == "floppya":
-            line = "floppya: 1_44=%s, status=inserted" % os.path.abspath(args.image)
         elif key == "com1":
             line = "com1: enabled=1, mode=file, dev=%s" % log
         replaced.append(line)
+    replaced += bochs_media(args)
     rc = os.path.join(workdir, "bochsrc")
     with open(rc, "w") as f:
         f.write("\n".join(replaced) + "\n")
@@ -80,8 +134,9 @@ def bochs_command(args, log, workdir):
     with open(cont, "w") as f:
         f.write("c\n")
     # Debian's Bochs stops at its debugger prompt first ("c" continues) and
-    # its term display needs a terminal, which script(1) provides.
-    inner = " ".join(shlex.quote(part) for part in [args.bochs, "-q", "-f", rc, "-rc", cont])
+    # its term display needs a terminal, which script(1) provides. A disk
+    # image keeps Bochs's lock file when a run is stopped (--expect): -unlock.
+    inner = " ".join(shlex.quote(part) for part in [args.bochs, "-q", "-unlock", "-f", rc, "-rc", cont])
     return ["script", "-qec", inner, "/dev/null"]
 
 
@@ -155,6 +210,12 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("emulator", choices=["qemu", "bochs"])
     parser.add_argument("--image", required=True)
+    parser.add_argument("--media", choices=["floppy", "disk", "cdrom"], default="floppy",
+                        help="what the image is booted as")
+    parser.add_argument("--interface", choices=["ide", "ahci", "virtio", "usb"], default="ide",
+                        help="QEMU: how the hard disk is attached (ide is AHCI on q35)")
+    parser.add_argument("--geometry", type=geometry, metavar="C/H/S",
+                        help="the disk's geometry as the emulator reports it (QEMU ide/ahci, Bochs)")
     parser.add_argument("--memory", type=memory_mib, default=128, help="MiB, or 4G")
     parser.add_argument("--cpus", type=int, default=1)
     parser.add_argument("--machine", default="pc", help="QEMU machine: pc or q35")
@@ -169,6 +230,7 @@ def main():
                              "(no exit, no reset) for --linger seconds after the text")
     parser.add_argument("--linger", type=float, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("--log", help="keep the serial log in this file")
+    parser.add_argument("--qemu-log", help="QEMU: keep its debug log (-D: resets, -trace events) in this file")
     parser.add_argument("--qemu", default="qemu-system-x86_64")
     parser.add_argument("--bochs", default="bochs")
     argv = sys.argv[1:]
@@ -183,7 +245,9 @@ def main():
         log = os.path.abspath(args.log) if args.log else os.path.join(workdir, "serial.log")
         if os.path.exists(log):
             os.remove(log)
-        debug_log = os.path.join(workdir, "qemu-debug.log")
+        debug_log = os.path.abspath(args.qemu_log) if args.qemu_log else os.path.join(workdir, "qemu-debug.log")
+        if os.path.exists(debug_log):
+            os.remove(debug_log)
         if args.emulator == "qemu":
             command = qemu_command(args, log, debug_log)
         else:

@@ -19,7 +19,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from layout import (  # noqa: E402  (tools/ is on the path from here on)
-    AUTO, AUTO_PLACES, BOOT_PAGE_TABLES_SIZE, E820_BUFFER_SIZE, FAT_BUFFER_SIZE, KERNEL_WINDOW_SIZE, MIB,
+    AUTO, AUTO_PLACES, BOOT_PAGE_TABLES_SIZE, DISK_CLUSTER_SECTORS, DISK_PARTITION_START, DISK_ROOT_SECTORS,
+    E820_BUFFER_SIZE, MBR_SIZE, SECTOR, disk_partition, FAT_BUFFER_SIZE, KERNEL_WINDOW_SIZE, MIB,
     ONE_MIB, PAGE, PHASES, PMM_BOOTSTRAP_SIZE, RULES, SEGMENT0_END, STAGE2_STACK_RESERVE,
     TOP, human, hx, lifetime_text, load_layout, report_violations)
 
@@ -75,6 +76,10 @@ def symbols(layout):
         ("virt", "LAYOUT_FBA_BITMAP_BLOCKS", L.fba_bitmap_blocks, "blocks at the start holding the bitmap"),
         ("virt", "LAYOUT_PAGE_TABLE_SLOT", L.page_table_slot, "PML4 slot of the recursive page-table map"),
         ("virt", "LAYOUT_PAGE_TABLE_BASE", page_table_base(L), "page tables appear in the 512 GiB from here"),
+        ("phys", "LAYOUT_MBR_ADDR", L.mbr_addr, "the MBR relocates itself here (hard disks)"),
+        ("phys", "LAYOUT_MBR_SIZE", MBR_SIZE, "bytes"),
+        ("tunable", "LAYOUT_DISK_IMAGE_SIZE", L.disk_image_size, "build/disk.img, " + human(L.disk_image_size)),
+        ("tunable", "LAYOUT_DISK_PARTITION_LBA", DISK_PARTITION_START // SECTOR, "first sector of the partition"),
         ("tunable", "LAYOUT_LAPIC_TIMER_HZ", L.lapic_timer_hz, "periodic LAPIC timer rate"),
         ("tunable", "LAYOUT_EMULATOR_MEMORY_MIB", L.emulator_memory_mib, "RAM for QEMU and Bochs, MiB"),
         ("tunable", "LAYOUT_EMULATOR_CPUS", L.emulator_cpus, "CPUs for QEMU and Bochs"),
@@ -143,6 +148,11 @@ def render_make(layout):
         "LAYOUT_PROJECT_SLUG := %s" % layout.project_slug,
         "LAYOUT_EMULATOR_MEMORY_MIB := %d" % layout.emulator_memory_mib,
         "LAYOUT_EMULATOR_CPUS := %d" % layout.emulator_cpus,
+        "# build/disk.img: partition start and size in sectors, cluster and root-directory sectors",
+        "LAYOUT_DISK_PARTITION_LBA := %d" % (DISK_PARTITION_START // SECTOR),
+        "LAYOUT_DISK_PARTITION_SECTORS := %d" % disk_partition(layout.disk_image_size)[0],
+        "LAYOUT_DISK_CLUSTER_SECTORS := %d" % DISK_CLUSTER_SECTORS,
+        "LAYOUT_DISK_ROOT_SECTORS := %d" % DISK_ROOT_SECTORS,
         "",
     ])
 
@@ -150,14 +160,23 @@ def render_make(layout):
 BOCHS_MAX_HOST_MIB = 2048
 
 
-def render_bochsrc(layout, image, serial_log):
+BOCHS_MEDIA = {
+    "floppy": ["floppya: 1_44=%s, status=inserted", "boot: floppy", "floppy_bootsig_check: disabled=0"],
+    # Bochs's BIOS reads the geometry of a flat image from its size (16 heads,
+    # 63 sectors per track); the loaders ask the BIOS, so any geometry works.
+    "disk": ["ata0-master: type=disk, path=%s, mode=flat", "boot: disk"],
+    "cdrom": ["ata0-master: type=cdrom, path=%s, status=inserted", "boot: cdrom"],
+}
+
+
+def render_bochsrc(layout, image, serial_log, media="floppy"):
     mib = layout.emulator_memory_mib
     memory = ("megs: %d" % mib if mib <= BOCHS_MAX_HOST_MIB else
               "# more than %d MiB: Bochs backs the guest RAM with a smaller host buffer\n"
               "memory: guest=%d, host=%d" % (BOCHS_MAX_HOST_MIB, mib, BOCHS_MAX_HOST_MIB))
     return "\n".join([
         "# %s" % BANNER,
-        "# Bochs 2.7 configuration for %s: boots the floppy image, COM1 to a file." % layout.project_slug,
+        "# Bochs 2.7 configuration for %s: boots the %s image, COM1 to a file." % (layout.project_slug, media),
         "# RAM and CPUs come from emulator_memory and emulator_cpus in layout.cfg.",
         memory,
         "# ips sets how many instructions make one emulated second. Floppy seeks and",
@@ -168,9 +187,7 @@ def render_bochsrc(layout, image, serial_log):
         "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
         "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
         "# the boot disk",
-        "floppya: 1_44=%s, status=inserted" % image,
-        "boot: floppy",
-        "floppy_bootsig_check: disabled=0",
+    ] + [line % image if "%s" in line else line for line in BOCHS_MEDIA[media]] + [
         "# text display in the terminal; serial output goes to a file",
         "display_library: term",
         "com1: enabled=1, mode=file, dev=%s" % serial_log,
@@ -324,7 +341,9 @@ def _arg_parser():
     parser.add_argument("layout_cfg")
     for option in ("--c-header", "--nasm", "--ld", "--make", "--bochsrc", "--memory-map"):
         parser.add_argument(option, metavar="OUT")
-    parser.add_argument("--image", help="floppy image named in the Bochs config")
+    parser.add_argument("--image", help="image named in the Bochs config")
+    parser.add_argument("--media", choices=sorted(BOCHS_MEDIA), default="floppy",
+                        help="what the Bochs config boots the image as")
     parser.add_argument("--serial-log", help="COM1 log file named in the Bochs config")
     return parser
 
@@ -335,7 +354,7 @@ def _outputs(args, layout):
             (args.make, render_make), (args.memory_map, render_memory_map)]
     out = [(path, render(layout)) for path, render in jobs if path]
     if args.bochsrc:
-        out.append((args.bochsrc, render_bochsrc(layout, args.image, args.serial_log)))
+        out.append((args.bochsrc, render_bochsrc(layout, args.image, args.serial_log, args.media)))
     return out
 
 

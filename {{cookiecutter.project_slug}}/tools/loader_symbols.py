@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn NASM map files of the flat loader binaries into a symbol file for GDB.
 
-stage1 and stage2 are flat binaries without debug information. NASM's map
+The MBR, stage1 and stage2 are flat binaries without debug information. NASM's map
 files list each label's address; this script writes them as absolute
 symbols into a NASM source, assembles it to an ELF object, and GDB loads
 that with add-symbol-file, so `hbreak *kernel_load` or `x/i $pc` name loader
@@ -36,8 +36,8 @@ def main(argv):
     for map_path in maps:
         prefix = os.path.splitext(os.path.basename(map_path))[0]
         for name, address in symbols(map_path):
-            # Both stages have labels with the same names (read_sectors, boot_drive): keep
-            # each stage's names unique by prefixing the clashing ones.
+            # The stages have labels with the same names (read_sectors, boot_drive): keep
+            # each name unique by prefixing the MBR's and stage1's (mbr_fail, stage1_start).
             unique = name if prefix == "stage2" else "%s_%s" % (prefix, name)
             lines.append("global %s\n%s equ 0x%X\n" % (unique, unique, address))
     with tempfile.NamedTemporaryFile("w", suffix=".asm", delete=False) as source:

@@ -22,7 +22,9 @@ ROW = 22                 # height of one address interval
 PHASE_WIDTH = 92
 AXIS_WIDTH = 78
 TOP = 58
-VIRT_X = AXIS_WIDTH + 5 * PHASE_WIDTH + 60
+FIRST_PHASE = min(L.PHASES)
+PHASE_COUNT = len(L.PHASES)
+VIRT_X = AXIS_WIDTH + PHASE_COUNT * PHASE_WIDTH + 60
 VIRT_WIDTH = 430
 VIRT_ROW = 44
 COLOURS = {"ivt_bda": "#d9d9d9", "rm_stack": "#f4cccc", "boot_sector": "#fce5cd",
@@ -31,7 +33,7 @@ COLOURS = {"ivt_bda": "#d9d9d9", "rm_stack": "#f4cccc", "boot_sector": "#fce5cd"
            "page_tables": "#d9d2e9", "pmm_bootstrap": "#ead1dc", "kernel_stack": "#f4cccc",
            "kernel_bss": "#d0e0e3", "kernel_load": "#c9daf8", "kernel_window": "#c9daf8",
            "pmm_area": "#ead1dc", "acpi_area": "#fff2cc", "automap": "#fce5cd",
-           "lapic": "#f4cccc", "fba": "#d9ead3"}
+           "lapic": "#f4cccc", "fba": "#d9ead3", "mbr": "#fce5cd"}
 
 
 def text(x, y, content, size=11, anchor="start", weight="normal"):
@@ -56,16 +58,16 @@ def physical_panel(regions):
     row_of = {address: index for index, address in enumerate(bounds)}
     out = [text(AXIS_WIDTH, 20, "Physical memory below 2 MiB, by boot phase", 14, weight="bold")]
     for phase, (name, _meaning) in L.PHASES.items():
-        x = AXIS_WIDTH + (phase - 1) * PHASE_WIDTH
+        x = AXIS_WIDTH + (phase - FIRST_PHASE) * PHASE_WIDTH
         out.append(text(x + PHASE_WIDTH // 2, TOP - 8, "%d %s" % (phase, name), 10, "middle"))
     for address, index in row_of.items():
         y = TOP + index * ROW
         out.append(text(AXIS_WIDTH - 4, y + 4, L.hx(address), 10, "end"))
         out.append('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#ccc"/>'
-                   % (AXIS_WIDTH, y, AXIS_WIDTH + 5 * PHASE_WIDTH, y))
+                   % (AXIS_WIDTH, y, AXIS_WIDTH + PHASE_COUNT * PHASE_WIDTH, y))
     for region in regions:
         first, last = region.lifetime
-        x = AXIS_WIDTH + (first - 1) * PHASE_WIDTH + 2
+        x = AXIS_WIDTH + (first - FIRST_PHASE) * PHASE_WIDTH + 2
         width = (last - first + 1) * PHASE_WIDTH - 4
         y = TOP + row_of[region.end] * ROW + 1
         height = (row_of[region.start] - row_of[region.end]) * ROW - 2

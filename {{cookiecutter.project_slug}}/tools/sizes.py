@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Report (and with --check, enforce) how much of its area each boot part uses.
 
-Stage1 must fit the 510 bytes before the boot signature, stage2 its area
+Each of stage1's two sectors must fit the 510 bytes before its signature,
+the MBR the 446 bytes before its partition table, stage2 its area
 [LAYOUT_STAGE2_ADDR, LAYOUT_STAGE2_END), the kernel image its load area and
 the kernel BSS its BSS area. The linker script already refuses an oversized
 kernel or BSS; this script says the same for the loader stages and prints one
@@ -15,7 +16,7 @@ import struct
 import sys
 
 BOOT_SECTOR_CODE = 510   # the last two bytes hold the 0x55AA signature
-MBR_CODE = 446           # what an MBR leaves before its partition table
+MBR_CODE = 440           # what an MBR leaves before its disk signature and partition table
 
 
 def read_layout_header(path):
@@ -49,11 +50,11 @@ def elf_section_size(path, wanted):
     return 0
 
 
-def stage1_code_size(path):
-    """Bytes of stage1 before the zero padding that fills the sector."""
+def stage1_code_sizes(path):
+    """Bytes of each stage1 sector before the zero padding that fills it."""
     with open(path, "rb") as f:
-        code = f.read()[:BOOT_SECTOR_CODE]
-    return len(code.rstrip(b"\0"))
+        data = f.read()
+    return [len(data[i:i + BOOT_SECTOR_CODE].rstrip(b"\0")) for i in range(0, len(data), 512)]
 
 
 def main():
@@ -63,14 +64,16 @@ def main():
     parser.add_argument("--stage2", required=True)
     parser.add_argument("--kernel-bin", required=True)
     parser.add_argument("--kernel-elf", required=True)
+    parser.add_argument("--mbr", help="the MBR's code (boot/mbr/mbr.asm assembled)")
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when a part outgrows its area")
     args = parser.parse_args()
     layout = read_layout_header(args.layout_header)
 
+    sector0, sector1 = stage1_code_sizes(args.stage1)
     rows = [
-        ("stage1", stage1_code_size(args.stage1), BOOT_SECTOR_CODE,
-         "boot sector code (%d if it had to be an MBR)" % MBR_CODE),
+        ("stage1", sector0, BOOT_SECTOR_CODE, "boot sector code, before the BPB's volume signature"),
+        ("stage1.1", sector1, BOOT_SECTOR_CODE, "stage1's second sector (reserved sector 1)"),
         ("stage2", os.path.getsize(args.stage2),
          layout["LAYOUT_STAGE2_END"] - layout["LAYOUT_STAGE2_ADDR"],
          "stage2 area [0x%X, 0x%X)" % (layout["LAYOUT_STAGE2_ADDR"], layout["LAYOUT_STAGE2_END"])),
@@ -80,6 +83,10 @@ def main():
         ("bss", elf_section_size(args.kernel_elf, ".bss"), layout["LAYOUT_KERNEL_BSS_SIZE"],
          "kernel BSS area at 0x%X" % layout["LAYOUT_KERNEL_BSS_BASE"]),
     ]
+    if args.mbr:
+        with open(args.mbr, "rb") as f:
+            mbr = len(f.read().rstrip(b"\0"))
+        rows.insert(0, ("mbr", mbr, MBR_CODE, "MBR code, before the disk signature"))
     too_big = [row for row in rows if row[1] > row[2]]
     if args.check:
         for name, used, limit, area in too_big:

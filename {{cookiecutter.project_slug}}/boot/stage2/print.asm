@@ -124,6 +124,26 @@ print_hex:
         popad
         ret
 
+; print_dec: EAX in decimal.
+print_dec:
+        pushad
+        mov ebx, 10
+        xor cx, cx
+.divide:
+        xor edx, edx
+        div ebx
+        push dx                         ; digits come out lowest first
+        inc cx
+        test eax, eax
+        jnz .divide
+.digit:
+        pop ax
+        add al, '0'
+        call putc
+        loop .digit
+        popad
+        ret
+
 ; fail_figures: print "stage2: ", the message at SI, EAX in hex, the message
 ; at DI and EBX in hex (what was found against what is allowed or needed),
 ; then halt for good.

@@ -34,6 +34,7 @@ stage2_start:
         mov [tsc_stage2], eax
         mov [tsc_stage2 + 4], edx
 
+        call disk_init                  ; extensions or CHS, and the geometry
         call a20_enable                 ; needed to copy above 1 MiB
         call kernel_load                ; KERNEL.BIN -> LAYOUT_KERNEL_LOAD_ADDR
         rdtsc
