@@ -6,6 +6,7 @@ BSS bigger than its area). tools/boot.py --halts requires the message exactly
 once and the machine still up, halted, a second later.
 """
 import os
+import re
 import subprocess
 
 import pytest
@@ -213,3 +214,19 @@ def test_loader_failure_paths(project, emulator, fault, message):
     make(project, "BUILD=" + build, "KERNEL_TEST=1", "LOADER_FAULT=" + fault,
          build + "/floppy.img")
     boots_to_halt(project, os.path.join(project, build, "floppy.img"), message, emulator)
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "bochs"])
+def test_loader_keeps_32_bit_registers_across_bios_calls(project, emulator):
+    """A BIOS may return from INT 10h with the upper halves of the 32-bit
+    registers changed (LOADER_FAULT=BIOS_CLOBBERS_HIGH makes it so): putc
+    saves them (pushad), so stage2's figures stay right and the kernel boots."""
+    build = "build/test-loader-BIOS_CLOBBERS_HIGH"
+    make(project, "BUILD=" + build, "KERNEL_TEST=1", "LOADER_FAULT=BIOS_CLOBBERS_HIGH",
+         build + "/floppy.img")
+    passed, log = boot(project, emulator, image=os.path.join(project, build, "floppy.img"))
+    assert passed, log
+    size = os.path.getsize(os.path.join(project, build, "kernel", "kernel.bin"))
+    assert "stage2: KERNEL.BIN 0x%08X bytes at 0x00120000" % size in log, log[:2000]
+    assert re.search(r"stage2: E820 entries: 0x000000[0-9A-F][1-9A-F]", log), log[:2000]
+    assert "0xDDDD" not in log.split("kernel started")[0], log[:2000]

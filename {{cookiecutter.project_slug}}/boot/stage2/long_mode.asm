@@ -27,6 +27,23 @@
 %define EFER_LME        0x00000100      ; long mode enable
 %define PIC1_DATA       0x21
 %define PIC2_DATA       0xA1
+%define CMOS_INDEX      0x70
+%define CMOS_DATA       0x71
+%define CMOS_NMI_OFF    0x80            ; index port bit 7: NMI masked
+%define CMOS_REG_D      0x0D            ; status register D: reading it changes nothing
+
+; nmi_mask: keep NMIs from the CPU from the first mode switch on. Until the
+; kernel loads its IDT, IDTR holds the real-mode vector table: an NMI in
+; protected or long mode would triple-fault. The kernel unmasks once its
+; IDT is loaded (idt_init). An RTC expects a data access after each index
+; write, hence the read.
+nmi_mask:
+        push ax
+        mov al, CMOS_NMI_OFF | CMOS_REG_D
+        out CMOS_INDEX, al
+        in al, CMOS_DATA
+        pop ax
+        ret
 
 ; boot_tables_build: zero the four tables and fill them in. Interrupts stay
 ; off from here on: the tables may cover the EBDA, which BIOS interrupt
@@ -61,7 +78,8 @@ boot_tables_build:
 ; long_mode_enter: straight from real mode to long mode (Intel SDM vol. 3A,
 ; 10.8.5: PAE, then EFER.LME, then CR0.PG with CR0.PE), then a far jump into
 ; the 64-bit code segment. Interrupts stay off until the kernel has an IDT;
-; the 8259s are masked so nothing is pending meanwhile.
+; the 8259s are masked so nothing is pending meanwhile, and NMI has been
+; masked since before the first mode switch (nmi_mask).
 long_mode_enter:
         cli
         mov al, 0xFF

@@ -24,6 +24,9 @@ stage2_start:
         cld
         mov [boot_drive], dl
 
+%ifdef INJECT_BIOS_CLOBBERS_HIGH
+        call bios_clobber_install       ; fault-injection builds only
+%endif
         call serial_init
         mov si, msg_started
         call print_line
@@ -34,6 +37,7 @@ stage2_start:
         mov [tsc_stage2], eax
         mov [tsc_stage2 + 4], edx
 
+        call nmi_mask                   ; until the kernel's IDT: no NMI mid-switch
         call a20_enable                 ; needed to copy above 1 MiB
         call kernel_load                ; KERNEL.BIN -> LAYOUT_KERNEL_LOAD_ADDR
         rdtsc
