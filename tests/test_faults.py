@@ -228,5 +228,5 @@ def test_loader_keeps_32_bit_registers_across_bios_calls(project, emulator):
     assert passed, log
     size = os.path.getsize(os.path.join(project, build, "kernel", "kernel.bin"))
     assert "stage2: KERNEL.BIN 0x%08X bytes at 0x00120000" % size in log, log[:2000]
-    assert re.search(r"stage2: E820 entries: 0x000000[0-9A-F][1-9A-F]", log), log[:2000]
+    assert re.search(r"stage2: E820 entries: 0x0000[0-9A-F]{4}\n", log), log[:2000]
     assert "0xDDDD" not in log.split("kernel started")[0], log[:2000]
