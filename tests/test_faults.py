@@ -207,6 +207,9 @@ def test_kernel_without_trailer_is_refused(project, tmp_path):
     ("NO_E820", "stage2: the BIOS gave no E820 memory map"),
     # INT 12h answers 512 KiB, as on a machine with a large EBDA.
     ("SMALL_LOW_MEMORY", "stage2: not enough conventional memory: the BIOS reports 0x00000200 KiB"),
+    # INT 12h reports all 640 KiB free, but the BDA's EBDA pointer says the
+    # EBDA starts at 512 KiB, as on BIOSes whose INT 12h ignores it.
+    ("LOW_EBDA_POINTER", "stage2: not enough conventional memory: the BIOS reports 0x00000200 KiB"),
 ])
 def test_loader_failure_paths(project, emulator, fault, message):
     """Each loader failure says what went wrong, once, and halts."""
