@@ -1,10 +1,12 @@
 // The PMM's kernel glue (see pmm.h): the E820 map in, the PMM area set up,
 // pmm_core.c doing the bookkeeping.
 //
-// Bootstrapping happens in two phases. First the first bootstrap page is
-// mapped at the start of the PMM area (the other two bootstrap pages become
-// the page directory and page table that mapping needs), and the page
-// tables for the bitmap are built from pages carved off the top of RAM. Then
+// Bootstrapping happens in three steps. pmm_early_init sanitises the E820
+// map, so that pages can be carved off the top of RAM: paging_init builds
+// the kernel's page tables from them. Then pmm_init maps the first bootstrap
+// page at the start of the PMM area (the other two bootstrap pages become
+// the page directory and page table that mapping needs) and builds the page
+// tables for the bitmap from more pages off the top of RAM. Finally
 // pmm_core_init pushes one free range per usable range; from then on the
 // PMM grows its own storage from the pages it manages.
 
@@ -36,8 +38,10 @@
 
 static struct mem_range usable[PMM_MAX_RANGES];
 static size_t usable_count;
-static struct pmm *pmm;         // NULL until pmm_init is done
-static uint64_t bootstrap_next; // next unused PMM bootstrap page
+static struct pmm *pmm; // NULL until pmm_init is done
+// The next unused PMM bootstrap page: none until pmm_init starts on them.
+static uint64_t bootstrap_next =
+    LAYOUT_PMM_BOOTSTRAP + LAYOUT_PMM_BOOTSTRAP_SIZE;
 static uint64_t ram_bytes;
 static bool out_of_memory; // reported; cleared by the next free
 
@@ -54,7 +58,8 @@ static const struct mem_range layout_reserved[] = {
     {LAYOUT_KERNEL_LOAD_ADDR, LAYOUT_KERNEL_AREA_END},
 };
 
-// Before the PMM exists: the bootstrap table pages, then the top of RAM.
+// Before the PMM exists: the bootstrap table pages (once pmm_init has begun),
+// then the top of RAM.
 static uint64_t
 early_alloc(void)
 {
@@ -87,7 +92,22 @@ area_mapped(void *ctx, uintptr_t va)
 }
 
 static void
-sanitise_map(const struct boot_info *info)
+print_map(const struct e820_lost *lost)
+{
+  kprintf("[e820] sanitised: %lu KiB usable RAM, %lu KiB of it above the "
+          "reserved low memory in %lu ranges\n",
+          ram_bytes / KIB, mem_ranges_bytes(usable, usable_count) / KIB,
+          (uint64_t)usable_count);
+  for (size_t i = 0; i < usable_count; i++)
+    kprintf("[e820]   0x%016lx-0x%016lx usable\n", usable[i].base,
+            usable[i].end - 1);
+  if (lost->ranges)
+    kprintf("[e820] %lu ranges (%lu KiB) did not fit and are ignored\n",
+            (uint64_t)lost->ranges, lost->bytes / KIB);
+}
+
+void
+pmm_early_init(const struct boot_info *info)
 {
   struct e820_lost lost;
   size_t n = sizeof(layout_reserved) / sizeof(layout_reserved[0]);
@@ -98,16 +118,7 @@ sanitise_map(const struct boot_info *info)
   ram_bytes = mem_ranges_bytes(usable, all);
   usable_count = e820_sanitise(info->e820, info->e820_count, layout_reserved, n,
                                usable, PMM_MAX_RANGES, &lost);
-  kprintf("[e820] sanitised: %lu KiB usable RAM, %lu KiB of it above the "
-          "reserved low memory in %lu ranges\n",
-          ram_bytes / KIB, mem_ranges_bytes(usable, usable_count) / KIB,
-          (uint64_t)usable_count);
-  for (size_t i = 0; i < usable_count; i++)
-    kprintf("[e820]   0x%016lx-0x%016lx usable\n", usable[i].base,
-            usable[i].end - 1);
-  if (lost.ranges)
-    kprintf("[e820] %lu ranges (%lu KiB) did not fit and are ignored\n",
-            (uint64_t)lost.ranges, lost.bytes / KIB);
+  print_map(&lost);
   uint64_t above = mem_ranges_bytes(usable, usable_count);
   if (above < PMM_MIN_RAM)
     panic("pmm_init: not enough memory: found %lu KiB of usable RAM above "
@@ -131,7 +142,7 @@ prepare_bitmap_tables(uintptr_t *va, uint64_t *size)
 }
 
 void
-pmm_init(const struct boot_info *info)
+pmm_init(void)
 {
   static const struct pmm_ops ops = {NULL, area_map, area_mapped};
   enum pmm_status status;
@@ -139,7 +150,6 @@ pmm_init(const struct boot_info *info)
   uint64_t bitmap_size;
   uint64_t tsc_start = rdtsc();
 
-  sanitise_map(info);
   bootstrap_next = LAYOUT_PMM_BOOTSTRAP + PMM_PAGE_SIZE;
   if (paging_map(LAYOUT_PMM_AREA_BASE, LAYOUT_PMM_BOOTSTRAP, PTE_WRITABLE) != 0)
     panic("pmm_init: cannot map the bootstrap page");
