@@ -49,7 +49,7 @@ kmain(struct boot_info *info)
   pmm_early_init(info); // the sanitised E820 map: RAM for the page tables
   paging_init();        // the kernel's own page tables, recursive PML4 slot
   pmm_init();           // physical pages, from the sanitised E820 map
-  fba_init();     // fixed-block allocator over its area
+  fba_init();           // fixed-block allocator over its area
 
   acpi_init(info); // RSDP, XSDT or RSDT, every table checked, MADT
   pic_disable();   // 8259s remapped off the exceptions and masked

@@ -15,12 +15,13 @@
 #define GATE_PRESENT        0x80
 
 #define VECTOR_NMI          2
+#define VECTOR_DOUBLE_FAULT 8
+
 // Stage2 masks NMI at the CMOS index port (bit 7) before its first mode
 // switch; the kernel unmasks it once the NMI gate exists.
-#define CMOS_INDEX          0x70
-#define CMOS_DATA           0x71
-#define CMOS_REG_STATUS_D   0x0D // reading it changes nothing
-#define VECTOR_DOUBLE_FAULT 8
+#define CMOS_INDEX        0x70
+#define CMOS_DATA         0x71
+#define CMOS_REG_STATUS_D 0x0D // reading it changes nothing
 
 struct idt_gate {
   uint16_t offset_low;  // handler address bits 15..0

@@ -192,10 +192,10 @@ map_kernel_window(void)
 {
   if (pt_prepare(&kernel_pt, LAYOUT_KERNEL_VIRT_BASE) != PT_OK)
     panic("paging_init: no memory for the kernel window's tables");
-  uint64_t *pd = (uint64_t *)pt_recursive_table_va(
-      recursive_slot, LAYOUT_KERNEL_VIRT_BASE, 2);
-  uint64_t *pt = (uint64_t *)pt_recursive_table_va(
-      recursive_slot, LAYOUT_KERNEL_VIRT_BASE, 1);
+  uint64_t *pd = (uint64_t *)pt_recursive_table_va(recursive_slot,
+                                                   LAYOUT_KERNEL_VIRT_BASE, 2);
+  uint64_t *pt = (uint64_t *)pt_recursive_table_va(recursive_slot,
+                                                   LAYOUT_KERNEL_VIRT_BASE, 1);
   protect_kernel_window(pt); // W^X, stack guard
   for (uint64_t off = BOOT_MAPPED_SIZE; off < LAYOUT_KERNEL_WINDOW_SIZE;
        off += LARGE_PAGE_SIZE) {
@@ -229,8 +229,8 @@ paging_init(void)
   // Through the slot, the tables' own entries act as leaf entries: NX here
   // covers every level below, so page tables are never executable, whatever
   // the entries in them say.
-  boot_pml4[recursive_slot] = boot_phys | PTE_PRESENT | PTE_WRITABLE |
-                              protect_nx();
+  boot_pml4[recursive_slot] =
+      boot_phys | PTE_PRESENT | PTE_WRITABLE | protect_nx();
   uint64_t root = new_root();
   // From here the recursive slot shows the new hierarchy.
   boot_pml4[recursive_slot] = root | PTE_PRESENT | PTE_WRITABLE | protect_nx();
@@ -244,12 +244,13 @@ paging_init(void)
           (uint64_t)BOOT_MAPPED_SIZE, (uint64_t)LAYOUT_KERNEL_WINDOW_SIZE - 1,
           (void *)(LAYOUT_KERNEL_VIRT_BASE + BOOT_MAPPED_SIZE), recursive_slot,
           (void *)slot_base(recursive_slot));
-  kprintf("[paging] the kernel's own page tables: PML4 at phys 0x%lx (PMM "
-          "pages); stage2's at 0x%lx-0x%lx are no longer used; new tables "
-          "are zeroed through PML4 slot %u\n",
-          root, boot_phys,
-          (uint64_t)(LAYOUT_BOOT_PAGE_TABLES + LAYOUT_BOOT_PAGE_TABLES_SIZE - 1),
-          staging_slot);
+  kprintf(
+      "[paging] the kernel's own page tables: PML4 at phys 0x%lx (PMM "
+      "pages); stage2's at 0x%lx-0x%lx are no longer used; new tables "
+      "are zeroed through PML4 slot %u\n",
+      root, boot_phys,
+      (uint64_t)(LAYOUT_BOOT_PAGE_TABLES + LAYOUT_BOOT_PAGE_TABLES_SIZE - 1),
+      staging_slot);
 }
 
 static const char *
@@ -324,21 +325,18 @@ paging_prepare(uint64_t va)
   return 0;
 }
 
-bool
-paging_handle_fault(uint64_t address, uint64_t error_code)
-{
 #if LAYOUT_AUTOMAP_ENABLED
-  uint64_t page = address & ~(PT_PAGE_SIZE - 1);
+// Set while an automap fault is being handled: a page fault inside the
+// handler (in the PMM or the mapper, whose state is then half-changed) is
+// reported instead of handled on top of it.
+static bool automap_busy;
 
-  if (error_code & PF_PRESENT)
-    return false; // a protection fault: never automapped
-  if (address - LAYOUT_AUTOMAP_BASE >= LAYOUT_AUTOMAP_SIZE) {
-    kprintf("[paging] page fault at %p: outside the automap area %p-%p\n",
-            (void *)address, (void *)LAYOUT_AUTOMAP_BASE,
-            (void *)(LAYOUT_AUTOMAP_BASE + LAYOUT_AUTOMAP_SIZE - 1));
-    return false;
-  }
+static bool
+automap(uint64_t address)
+{
+  uint64_t page = address & ~(PT_PAGE_SIZE - 1);
   uint64_t phys = pmm_alloc_page();
+
   if (phys == 0 || paging_map(page, phys, PTE_WRITABLE) != 0) {
     kprintf("[paging] automap: no memory for %p\n", (void *)address);
     return false;
@@ -347,6 +345,31 @@ paging_handle_fault(uint64_t address, uint64_t error_code)
   for (uint64_t i = 0; i < PT_PAGE_SIZE / sizeof(uint64_t); i++)
     words[i] = 0;
   return true;
+}
+#endif
+
+bool
+paging_handle_fault(uint64_t address, uint64_t error_code)
+{
+#if LAYOUT_AUTOMAP_ENABLED
+  if (error_code & PF_PRESENT)
+    return false; // a protection fault: never automapped
+  if (address - LAYOUT_AUTOMAP_BASE >= LAYOUT_AUTOMAP_SIZE) {
+    kprintf("[paging] page fault at %p: outside the automap area %p-%p\n",
+            (void *)address, (void *)LAYOUT_AUTOMAP_BASE,
+            (void *)(LAYOUT_AUTOMAP_BASE + LAYOUT_AUTOMAP_SIZE - 1));
+    return false;
+  }
+  if (automap_busy) {
+    kprintf("[paging] page fault at %p while an automap fault was being "
+            "handled: not automapped\n",
+            (void *)address);
+    return false;
+  }
+  automap_busy = true;
+  bool handled = automap(address);
+  automap_busy = false;
+  return handled;
 #else
   (void)error_code;
   kprintf("[paging] page fault at %p: automap is off (layout.cfg)\n",

@@ -39,7 +39,8 @@ int paging_prepare(uint64_t va);
 
 // Called by the page-fault handler. With automap enabled in layout.cfg, a
 // not-present fault inside the automap area gets a fresh zeroed page and
-// true (resume). Otherwise false: the caller reports and halts.
+// true (resume), unless it happens while another automap fault is being
+// handled. Otherwise false: the caller reports and halts.
 bool paging_handle_fault(uint64_t address, uint64_t error_code);
 
 // Base of a 512 GiB region of kernel space that no layout region and no

@@ -139,9 +139,10 @@ ebda_start(void)
 static bool
 table_ok(uint64_t phys, uint64_t ebda)
 {
-  bool ok = check(phys - LAYOUT_BOOT_PAGE_TABLES >= LAYOUT_BOOT_PAGE_TABLES_SIZE ||
-                      phys - LAYOUT_PMM_BOOTSTRAP < LAYOUT_PMM_BOOTSTRAP_SIZE,
-                  "no page table is one of stage2's");
+  bool ok =
+      check(phys - LAYOUT_BOOT_PAGE_TABLES >= LAYOUT_BOOT_PAGE_TABLES_SIZE ||
+                phys - LAYOUT_PMM_BOOTSTRAP < LAYOUT_PMM_BOOTSTRAP_SIZE,
+            "no page table is one of stage2's");
   return ok & check(phys < ebda || phys >= ONE_MIB,
                     "no page table lies at or above the EBDA");
 }

@@ -96,7 +96,8 @@ setup(void **state)
   s->pages = aligned_alloc(PT_PAGE_SIZE, SIM_PAGES * PT_PAGE_SIZE);
   memset(s->pages, GARBAGE, SIM_PAGES * PT_PAGE_SIZE);
   s->budget = SIM_PAGES;
-  s->pt.ops = (struct pt_ops){s, sim_table, sim_alloc, sim_invalidate, sim_zero};
+  s->pt.ops =
+      (struct pt_ops){s, sim_table, sim_alloc, sim_invalidate, sim_zero};
   s->pt.root = sim_alloc(s);
   memset(s->pages[0], 0, PT_PAGE_SIZE); // the root starts empty
   *state = s;
