@@ -273,6 +273,15 @@ pt_status_name(enum pt_status status)
   return "unknown";
 }
 
+// The PML4 slot of va.
+static unsigned
+slot_of(uint64_t va)
+{
+  return (unsigned)pt_index(va, PT_LEVELS);
+}
+
+// A kernel address that mapping may touch: not in the recursive slot,
+// whose "pages" are the live page tables, nor in the staging slot.
 static void
 check_kernel_va(const char *who, uint64_t va)
 {
@@ -280,6 +289,9 @@ check_kernel_va(const char *who, uint64_t va)
     panic("%s: %p is not a kernel address", who, (void *)va);
   if (recursive_slot == NO_SLOT)
     panic("%s: called before paging_init", who);
+  if (slot_of(va) == recursive_slot || slot_of(va) == staging_slot)
+    panic("%s: %p lies in PML4 slot %u, which the page tables use", who,
+          (void *)va, slot_of(va));
 }
 
 int

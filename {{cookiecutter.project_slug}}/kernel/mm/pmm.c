@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/cpu_regs.h"
 #include "arch/x86.h"
 #include "layout.h"
 #include "lib/kprintf.h"
@@ -35,6 +36,12 @@
 // blocks). On QEMU's pc machine `-m 3` is the smallest size that boots
 // (896 KiB above 2 MiB); `-m 2` leaves none.
 #define PMM_MIN_RAM (512 * KIB)
+// CPUID 0x80000008 EAX bits 7..0: the physical address width. Without the
+// leaf, 36 bits (Intel SDM vol. 3A, 4.1.4).
+#define CPUID_EXT_MAX       0x80000000
+#define CPUID_ADDRESS_SIZES 0x80000008
+#define PHYS_BITS_MASK      0xFF
+#define PHYS_BITS_DEFAULT   36
 
 static struct mem_range usable[PMM_MAX_RANGES];
 static size_t usable_count;
@@ -57,6 +64,8 @@ static const struct mem_range layout_reserved[] = {
     {LAYOUT_KERNEL_BSS_BASE, LAYOUT_KERNEL_BSS_BASE + LAYOUT_KERNEL_BSS_SIZE},
     {LAYOUT_KERNEL_LOAD_ADDR, LAYOUT_KERNEL_AREA_END},
 };
+#define LAYOUT_RESERVED_COUNT                                                  \
+  (sizeof(layout_reserved) / sizeof(layout_reserved[0]))
 
 // Before the PMM exists: the bootstrap table pages (once pmm_init has begun),
 // then the top of RAM.
@@ -106,17 +115,55 @@ print_map(const struct e820_lost *lost)
             (uint64_t)lost->ranges, lost->bytes / KIB);
 }
 
+// The CPU's physical address width in bits.
+static unsigned
+phys_address_bits(void)
+{
+  uint32_t a, b, c, d;
+
+  cpuid(CPUID_EXT_MAX, &a, &b, &c, &d);
+  if (a < CPUID_ADDRESS_SIZES)
+    return PHYS_BITS_DEFAULT;
+  cpuid(CPUID_ADDRESS_SIZES, &a, &b, &c, &d);
+  return a & PHYS_BITS_MASK;
+}
+
+// RAM the E820 map places beyond the CPU's physical address width cannot be
+// reached, and a range ending near 2^52 would ask for a 128 GiB bitmap:
+// such ranges are cut off, and the log says how much.
+static struct mem_range
+beyond_phys_width(const struct boot_info *info, unsigned bits)
+{
+  struct mem_range beyond = {1ULL << bits, UINT64_MAX};
+  struct e820_lost lost;
+  size_t all = e820_sanitise(info->e820, info->e820_count, NULL, 0, usable,
+                             PMM_MAX_RANGES, &lost);
+  uint64_t unclamped = mem_ranges_bytes(usable, all);
+
+  all = e820_sanitise(info->e820, info->e820_count, &beyond, 1, usable,
+                      PMM_MAX_RANGES, &lost);
+  if (mem_ranges_bytes(usable, all) != unclamped)
+    kprintf("[e820] %lu KiB of usable RAM lies beyond the CPU's %u-bit "
+            "physical address space and is ignored\n",
+            (unclamped - mem_ranges_bytes(usable, all)) / KIB, bits);
+  return beyond;
+}
+
 void
 pmm_early_init(const struct boot_info *info)
 {
   struct e820_lost lost;
-  size_t n = sizeof(layout_reserved) / sizeof(layout_reserved[0]);
+  struct mem_range exclude[LAYOUT_RESERVED_COUNT + 1];
+  size_t n = LAYOUT_RESERVED_COUNT;
 
-  // Once without exclusions, for the RAM total; then for the PMM.
-  size_t all = e820_sanitise(info->e820, info->e820_count, NULL, 0, usable,
-                             PMM_MAX_RANGES, &lost);
+  for (size_t i = 0; i < n; i++)
+    exclude[i] = layout_reserved[i];
+  exclude[n] = beyond_phys_width(info, phys_address_bits());
+  // Once without the layout's areas, for the RAM total; then for the PMM.
+  size_t all = e820_sanitise(info->e820, info->e820_count, &exclude[n], 1,
+                             usable, PMM_MAX_RANGES, &lost);
   ram_bytes = mem_ranges_bytes(usable, all);
-  usable_count = e820_sanitise(info->e820, info->e820_count, layout_reserved, n,
+  usable_count = e820_sanitise(info->e820, info->e820_count, exclude, n + 1,
                                usable, PMM_MAX_RANGES, &lost);
   print_map(&lost);
   uint64_t above = mem_ranges_bytes(usable, usable_count);
@@ -132,8 +179,15 @@ pmm_early_init(const struct boot_info *info)
 static void
 prepare_bitmap_tables(uintptr_t *va, uint64_t *size)
 {
-  pmm_core_bitmap_place(LAYOUT_PMM_AREA_BASE, LAYOUT_PMM_AREA_SIZE,
-                        usable[usable_count - 1].end, va, size);
+  uint64_t limit = usable[usable_count - 1].end;
+
+  // Never prepare tables outside the area: below it may lie the recursive
+  // page-table slot, whose "tables" are the live ones.
+  if (!pmm_core_bitmap_place(LAYOUT_PMM_AREA_BASE, LAYOUT_PMM_AREA_SIZE, limit,
+                             va, size))
+    panic("pmm_init: the PMM area (%lu GiB) cannot hold the bitmap for RAM up "
+          "to 0x%lx: raise pmm_area_size in layout.cfg",
+          (uint64_t)LAYOUT_PMM_AREA_SIZE >> 30, limit);
   for (uint64_t off = 0; off < *size; off += LARGE_PAGE_SIZE)
     if (paging_prepare((*va + off) & ~(LARGE_PAGE_SIZE - 1)) != 0)
       panic("pmm_init: no memory for the bitmap's page tables");

@@ -27,9 +27,10 @@ void pmm_init(void);
 // belong to the kernel for good and can never be freed.
 uint64_t pmm_alloc_page(void);
 
-// Give back a page from pmm_alloc_page. O(1). Panics ("pmm_free: double
-// free at ...") on a double free, an unaligned address, or a page that was
-// never usable RAM.
+// Give back a page from pmm_alloc_page, in O(log regions). Panics
+// ("pmm_free: double free at ...") on a double free (a page the PMM did not
+// hand out, its own storage included), an unaligned address, or a page that
+// was never usable RAM.
 void pmm_free_page(uint64_t phys);
 
 // pmm_free_page without the panic: the status says what was wrong (nothing
