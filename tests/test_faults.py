@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import MTOOLS_ENV, bake, baked_with_test_image, boot, image_copy, make
+from conftest import MTOOLS_ENV, bake, baked_with_test_image, boot, image_copy, make, ready_values
 
 pytestmark = pytest.mark.slow
 
@@ -203,8 +203,9 @@ def test_kernel_without_trailer_is_refused(project, tmp_path):
     # builds make the checks fail to show the message and the halt.
     ("NO_CPUID", "stage2: this CPU has no CPUID instruction"),
     ("A20", "stage2: A20 could not be enabled"),
-    # Asks with a wrong signature, so the BIOS itself refuses the call.
-    ("NO_E820", "stage2: the BIOS gave no E820 memory map"),
+    # E820h (asked with a wrong signature, so the BIOS itself refuses),
+    # E801h (an unknown function) and AH=88h all fail.
+    ("NO_MEMORY_MAP", "stage2: the BIOS gave no memory map (INT 15h E820h, E801h and AH=88h all failed)"),
     # INT 12h answers 512 KiB, as on a machine with a large EBDA.
     ("SMALL_LOW_MEMORY", "stage2: not enough conventional memory: the BIOS reports 0x00000200 KiB"),
     # INT 12h reports all 640 KiB free, but the BDA's EBDA pointer says the
@@ -233,3 +234,40 @@ def test_loader_keeps_32_bit_registers_across_bios_calls(project, emulator):
     assert "stage2: KERNEL.BIN 0x%08X bytes at 0x00120000" % size in log, log[:2000]
     assert re.search(r"stage2: E820 entries: 0x0000[0-9A-F]{4}\n", log), log[:2000]
     assert "0xDDDD" not in log.split("kernel started")[0], log[:2000]
+
+
+def loader_fault_image(project, fault):
+    """A test image whose loader is built with LOADER_FAULT=fault."""
+    build = "build/test-loader-" + fault
+    make(project, "BUILD=" + build, "KERNEL_TEST=1", "LOADER_FAULT=" + fault, build + "/floppy.img")
+    return os.path.join(project, build, "floppy.img")
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "bochs"])
+@pytest.mark.parametrize("fault, line, least_kib", [
+    # Without E820h the map comes from E801h: all 128 MiB but the top
+    # 128 KiB QEMU and Bochs keep for ACPI.
+    ("NO_E820", "stage2: no E820 memory map; using INT 15h AX=E801h", 127 * 1024),
+    # Without E820h and E801h, AH=88h reaches only 64 MiB.
+    ("NO_E820_E801", "stage2: no E820 or E801h memory map; using INT 15h AH=88h", 63 * 1024),
+    # A BIOS whose EBX never returns to 0: the loader stops after 1024 calls.
+    ("E820_ENDLESS", "stage2: E820: the BIOS never ended its list; stopped after calls: 0x00000400",
+     127 * 1024),
+])
+def test_loader_memory_map_fallbacks(project, emulator, fault, line, least_kib):
+    """Where E820h is missing or never ends, the loader still hands over a
+    memory map, says how it got it, and the kernel boots with the RAM it found."""
+    passed, log = boot(project, emulator, image=loader_fault_image(project, fault))
+    assert passed, log[-3000:]
+    assert line in log, log[:2000]
+    assert least_kib <= int(ready_values(log)["mem_total_kib"]) <= 128 * 1024, log[-3000:]
+
+
+def test_e820_ram_beyond_the_physical_address_width_is_ignored(project):
+    """A usable E820 entry ending at 2^52 (LOADER_FAULT=E820_BEYOND_PHYS)
+    lies beyond the 40 address bits of QEMU's CPU: the kernel ignores it and
+    says so, instead of placing a 128 GiB PMM bitmap over its page tables."""
+    passed, log = boot(project, image=loader_fault_image(project, "E820_BEYOND_PHYS"))
+    assert passed, log[-3000:]
+    assert "[e820] 4194304 KiB of usable RAM lies beyond the CPU's 40-bit physical address space" in log
+    assert int(ready_values(log)["mem_total_kib"]) <= 128 * 1024
