@@ -46,8 +46,7 @@ nmi_mask:
         ret
 
 ; boot_tables_build: zero the four tables and fill them in. Interrupts stay
-; off from here on: the tables may cover the EBDA, which BIOS interrupt
-; handlers use.
+; off from here on: no BIOS code runs after this point.
 boot_tables_build:
         call unreal_enter
         mov edi, LAYOUT_BOOT_PAGE_TABLES
