@@ -17,7 +17,8 @@ void pmm_early_init(const struct boot_info *info);
 
 // Build the PMM in the PMM area, bootstrapped from the three PMM bootstrap
 // pages. Needs pmm_early_init and paging_init first. Cost grows with the
-// number of E820 ranges, not with the amount of RAM.
+// number of E820 ranges, plus one page-table walk per 64 GiB of physical
+// address space (the bitmap's tables), not with the amount of RAM.
 void pmm_init(void);
 
 // A free physical page (contents undefined), or 0 when RAM is exhausted

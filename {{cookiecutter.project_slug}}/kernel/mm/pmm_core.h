@@ -1,7 +1,7 @@
 // The physical memory manager's logic: a stack of free page ranges for O(1)
-// page alloc and free, and an allocation bitmap, mapped page by page on
-// demand, that catches double frees. It never touches page tables itself:
-// backing its own storage is a callback, so the host tests run it in
+// page alloc and O(log regions) free, and an allocation bitmap, mapped page
+// by page on demand, that catches double frees. It never touches page tables
+// itself: backing its own storage is a callback, so the host tests run it in
 // ordinary memory and the kernel (pmm.c) in the PMM area.
 #ifndef PMM_CORE_H
 #define PMM_CORE_H
