@@ -185,7 +185,7 @@ def main():
             ours = median_of(runs, lambda: run_until_ready(command(kernel), log))
             rows.append(("%s: boot to `ready`" % name, ours, floor))
         # After the LAPIC line the kernel waits on purpose (about 15 ms at
-        # 1000 Hz): three 1 ms calibration runs against the PIT, then ten
+        # 1000 Hz): three 1 ms calibration runs against the HPET (or PIT), then ten
         # timer periods counting ticks. This row stops the clock before.
         before_waits = median_of(runs, lambda: run_until_ready(
             qemu_command(kernel, log), log, marker=b"[lapic] id"))

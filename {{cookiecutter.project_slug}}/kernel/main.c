@@ -12,8 +12,10 @@
 #include "cpu/gdt.h"
 #include "cpu/idt.h"
 #include "dev/console.h"
+#include "dev/hpet.h"
 #include "dev/lapic.h"
 #include "dev/lapic_timer.h"
+#include "dev/mmio.h"
 #include "dev/pic.h"
 #include "dev/shutdown.h"
 #include "layout.h"
@@ -22,6 +24,7 @@
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "test/fault_inject.h"
+#include "test/firmware.h"
 #include "test/selftest.h"
 
 __attribute__((noreturn)) void kmain(struct boot_info *info);
@@ -40,6 +43,9 @@ kmain(struct boot_info *info)
 
   console_init(); // COM1 and VGA text
   kprintf("%s: kernel started\n", LAYOUT_PROJECT_NAME);
+#if defined(KERNEL_TEST)
+  firmware_pretend(); // test builds: a hand-over state of real firmware
+#endif
   bootinfo_check(info); // the loader's hand-off is sane
   bootinfo_print(info, tsc_kernel);
   bootinfo_print_e820(info); // the BIOS memory map
@@ -51,10 +57,15 @@ kmain(struct boot_info *info)
   pmm_init();           // physical pages, from the sanitised E820 map
   fba_init();           // fixed-block allocator over its area
 
+  mmio_init();     // PAT: device mappings uncached whatever firmware left
   acpi_init(info); // RSDP, XSDT or RSDT, every table checked, MADT
   pic_disable();   // 8259s remapped off the exceptions and masked
-  lapic_init(acpi_lapic_address()); // uncached; spurious and error vectors
-  lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated against the PIT
+#if defined(KERNEL_TEST)
+  firmware_pretend_devices(); // test builds: firmware states of the APIC
+#endif
+  lapic_init(acpi_lapic_address()); // x2APIC or uncached xAPIC; vectors
+  hpet_init(acpi_hpet_address(), acpi_hpet_page()); // if ACPI lists one
+  lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated: HPET, else PIT
   interrupts_enable();
   uint64_t ticks = lapic_ticks_during(TICK_CHECK_PERIODS * US_PER_SECOND /
                                       LAYOUT_LAPIC_TIMER_HZ); // it runs

@@ -22,6 +22,13 @@
 #define RSDT_ENTRY_SIZE     4 // 32-bit physical addresses
 #define XSDT_ENTRY_SIZE     8 // 64-bit physical addresses (not 8-aligned)
 #define SIGNATURE_MADT      "APIC"
+#define SIGNATURE_FADT      "FACP"
+#define SIGNATURE_HPET      "HPET"
+#define ACPI_PAGE_SIZE      4096ull // tables are read a page at a time
+// No table is this long (the largest DSDTs are a few MiB); a length beyond
+// it is garbage, and checking it would read up to 4 GiB of whatever lies
+// there, device registers included.
+#define ACPI_TABLE_MAX (16u << 20)
 
 static bool
 bytes_equal(const void *a, const void *b, size_t length)
@@ -136,12 +143,59 @@ signature_copy(char out[ACPI_SIG_SIZE + 1], const char *signature)
   out[ACPI_SIG_SIZE] = '\0';
 }
 
-enum acpi_status
-acpi_table_map(const struct acpi_mapper *mapper, uint64_t phys,
-               const char *signature, struct acpi_table *record,
-               const struct acpi_sdt_header **table)
+static unsigned
+mapper_mark(const struct acpi_mapper *mapper)
 {
-  const struct acpi_sdt_header *header, *full;
+  return mapper->mark ? mapper->mark(mapper->context) : 0;
+}
+
+static void
+mapper_release(const struct acpi_mapper *mapper, unsigned mark)
+{
+  if (mapper->release)
+    mapper->release(mapper->context, mark);
+}
+
+// Sum the table's `length` bytes a piece at a time: the first piece runs
+// from the header to the end of its page (or the next, if the header
+// leaves no more than itself on its page, so the piece always holds more
+// than the header), the others are whole pages. Each piece is released
+// once summed. The first piece must show the length the header showed (a
+// table that changes between reads is refused).
+static enum acpi_status
+table_sum(const struct acpi_mapper *mapper, uint64_t phys, uint32_t length)
+{
+  uint8_t sum = 0;
+  uint64_t done = 0;
+
+  while (done < length) {
+    uint64_t at = phys + done;
+    uint64_t piece = ACPI_PAGE_SIZE - (at & (ACPI_PAGE_SIZE - 1));
+    if (done == 0 && piece <= sizeof(struct acpi_sdt_header))
+      piece += ACPI_PAGE_SIZE;
+    if (piece > length - done)
+      piece = length - done;
+    unsigned mark = mapper_mark(mapper);
+    const uint8_t *bytes = mapper->map(mapper->context, at, piece);
+    if (!bytes)
+      return ACPI_UNMAPPABLE;
+    bool changed =
+        done == 0 && ((const struct acpi_sdt_header *)bytes)->length != length;
+    sum += acpi_checksum(bytes, piece);
+    mapper_release(mapper, mark);
+    if (changed)
+      return ACPI_BAD_LENGTH; // changed under us
+    done += piece;
+  }
+  return sum == 0 ? ACPI_OK : ACPI_BAD_CHECKSUM;
+}
+
+enum acpi_status
+acpi_table_check(const struct acpi_mapper *mapper, uint64_t phys,
+                 const char *signature, struct acpi_table *record)
+{
+  const struct acpi_sdt_header *header;
+  unsigned mark = mapper_mark(mapper);
 
   bytes_clear(record, sizeof(*record));
   record->phys = phys;
@@ -151,53 +205,142 @@ acpi_table_map(const struct acpi_mapper *mapper, uint64_t phys,
     return record->status = ACPI_UNMAPPABLE;
   signature_copy(record->signature, header->signature);
   record->length = header->length;
-  if (signature && !bytes_equal(header->signature, signature, ACPI_SIG_SIZE))
+  bool wrong_signature =
+      signature && !bytes_equal(header->signature, signature, ACPI_SIG_SIZE);
+  mapper_release(mapper, mark);
+  if (wrong_signature)
     return record->status = ACPI_BAD_SIGNATURE;
-  if (record->length < sizeof(*header))
+  if (record->length < sizeof(*header) || record->length > ACPI_TABLE_MAX)
     return record->status = ACPI_BAD_LENGTH;
+  if (phys > UINT64_MAX - record->length)
+    return record->status = ACPI_UNMAPPABLE; // wraps around
+  return record->status = table_sum(mapper, phys, record->length);
+}
+
+enum acpi_status
+acpi_table_map(const struct acpi_mapper *mapper, uint64_t phys,
+               const char *signature, struct acpi_table *record,
+               const struct acpi_sdt_header **table)
+{
+  const struct acpi_sdt_header *full;
+
+  if (acpi_table_check(mapper, phys, signature, record) != ACPI_OK)
+    return record->status;
   full = mapper->map(mapper->context, phys, record->length);
   if (!full)
     return record->status = ACPI_UNMAPPABLE;
-  if (full->length != record->length)
+  // Checked again in the mapping that is kept: it is what will be read.
+  if (full->length != record->length ||
+      acpi_checksum(full, record->length) != 0)
     return record->status = ACPI_BAD_LENGTH; // changed under us
-  if (acpi_checksum(full, record->length) != 0)
-    return record->status = ACPI_BAD_CHECKSUM;
   *table = full;
   return record->status = ACPI_OK;
 }
 
+// The name of a table in the log: its signature, or its place in the root
+// table when even its header could not be read.
 static void
-acpi_report_table(const struct acpi_table *t)
+acpi_report_table(const struct acpi_table *t, unsigned index)
 {
   if (t->status == ACPI_OK)
     kprintf("[acpi]   %s at 0x%lx, %u bytes\n", t->signature, t->phys,
             t->length);
+  else if (t->signature[0])
+    kprintf("[acpi]   %s at 0x%lx, %u bytes: %s, skipped\n", t->signature,
+            t->phys, t->length, acpi_status_name(t->status));
   else
-    kprintf("[acpi]   %s at 0x%lx, %u bytes: %s, skipped\n",
-            t->signature[0] ? t->signature : "????", t->phys, t->length,
-            acpi_status_name(t->status));
+    kprintf("[acpi]   entry %u at 0x%lx: header unreadable (%s), skipped\n",
+            index, t->phys, acpi_status_name(t->status));
 }
 
+// A valid table the kernel uses: map it whole and keep it (the first one of
+// its signature only).
+static const struct acpi_sdt_header *
+acpi_keep(const struct acpi_mapper *mapper, const struct acpi_table *record)
+{
+  struct acpi_table again;
+  const struct acpi_sdt_header *table = 0;
+
+  if (acpi_table_map(mapper, record->phys, record->signature, &again, &table) !=
+      ACPI_OK) {
+    kprintf("[acpi]   %s: valid, but %s to keep mapped; not used\n",
+            record->signature, acpi_status_name(again.status));
+    return 0;
+  }
+  return table;
+}
+
+// The first MADT that parses is used; one too short for its fixed fields
+// is released and the next one tried.
+static void
+acpi_use_madt(const struct acpi_mapper *mapper, const struct acpi_table *record,
+              struct acpi_info *info)
+{
+  unsigned mark = mapper_mark(mapper);
+  const struct acpi_sdt_header *table = acpi_keep(mapper, record);
+
+  if (!table)
+    return;
+  enum acpi_status status = acpi_madt_parse(table, &info->madt);
+  if (status == ACPI_MALFORMED)
+    kprintf("[acpi] MADT: %s; using the entries before it\n",
+            acpi_status_name(status));
+  if (status != ACPI_OK && status != ACPI_MALFORMED) {
+    kprintf("[acpi] MADT: %s; not used\n", acpi_status_name(status));
+    bytes_clear(&info->madt, sizeof(info->madt));
+    mapper_release(mapper, mark);
+    return;
+  }
+  info->madt_table = table;
+  info->madt_found = true;
+}
+
+static void
+acpi_use_hpet(const struct acpi_mapper *mapper, const struct acpi_table *record,
+              struct acpi_info *info)
+{
+  unsigned mark = mapper_mark(mapper);
+  const struct acpi_sdt_header *table = acpi_keep(mapper, record);
+
+  if (!table)
+    return;
+  enum acpi_status status = acpi_hpet_parse(table, &info->hpet);
+  if (status != ACPI_OK) {
+    kprintf("[acpi] HPET table: %s; not used\n", acpi_status_name(status));
+    bytes_clear(&info->hpet, sizeof(info->hpet));
+    mapper_release(mapper, mark);
+    return;
+  }
+  info->hpet_table = table;
+  info->hpet_found = true;
+}
+
+static bool
+is(const struct acpi_table *record, const char *signature)
+{
+  return bytes_equal(record->signature, signature, ACPI_SIG_SIZE);
+}
+
+// Check one table; keep it mapped only if the kernel uses it.
 static void
 acpi_visit_table(const struct acpi_mapper *mapper, uint64_t phys,
                  struct acpi_info *info, unsigned index)
 {
   struct acpi_table record;
-  const struct acpi_sdt_header *table = 0;
 
-  if (acpi_table_map(mapper, phys, 0, &record, &table) == ACPI_OK)
+  if (acpi_table_check(mapper, phys, 0, &record) == ACPI_OK)
     info->valid_count++;
-  acpi_report_table(&record);
+  acpi_report_table(&record, index);
   if (index < ACPI_MAX_TABLES)
     info->tables[index] = record;
-  if (!table || info->madt_found ||
-      !bytes_equal(table->signature, SIGNATURE_MADT, ACPI_SIG_SIZE))
+  if (record.status != ACPI_OK)
     return;
-  enum acpi_status status = acpi_madt_parse(table, &info->madt);
-  if (status != ACPI_OK)
-    kprintf("[acpi] MADT: %s; using the entries before it\n",
-            acpi_status_name(status));
-  info->madt_found = status == ACPI_OK || status == ACPI_MALFORMED;
+  if (is(&record, SIGNATURE_MADT) && !info->madt_found)
+    acpi_use_madt(mapper, &record, info);
+  else if (is(&record, SIGNATURE_FADT) && !info->fadt_table)
+    info->fadt_table = acpi_keep(mapper, &record);
+  else if (is(&record, SIGNATURE_HPET) && !info->hpet_found)
+    acpi_use_hpet(mapper, &record, info);
 }
 
 // Map and check the root table (XSDT or RSDT); 0 when it is unusable.

@@ -49,18 +49,23 @@ enum acpi_status {
   ACPI_BAD_SIGNATURE,
   ACPI_BAD_CHECKSUM,
   ACPI_BAD_EXTENDED_CHECKSUM,
-  ACPI_BAD_LENGTH, // shorter than its header or than its fixed fields
+  ACPI_BAD_LENGTH, // shorter than its header or fixed fields, over 16 MiB
   ACPI_TRUNCATED,  // fewer bytes available than the structure claims
   ACPI_UNMAPPABLE, // the mapper could not map it (does not fit, or absent)
   ACPI_MALFORMED,  // a MADT entry runs past the table or is too short
 };
 
-// Makes [phys, phys + length) readable and returns its address, or 0 when
-// it cannot (the range does not fit where it maps, or is not there). What
-// it returned stays readable until the parse is over.
+// map makes [phys, phys + length) readable and returns its address, or 0
+// when it cannot (the range does not fit where it maps, or is not there).
+// What it returned stays readable until the parse is over, unless released:
+// mark returns the mapper's state now and release(mark) gives back all
+// that was mapped since, so a table that is only checked keeps no room.
+// mark and release may both be null (nothing is ever given back).
 struct acpi_mapper {
   const void *(*map)(void *context, uint64_t phys, uint64_t length);
   void *context;
+  unsigned (*mark)(void *context);
+  void (*release)(void *context, unsigned mark);
 };
 
 // What the MADT says (5.2.12). Lists keep the first entries that fit; the
@@ -85,17 +90,32 @@ struct madt_override {
 struct madt_info {
   uint64_t lapic_address; // 32-bit field, or the 64-bit override
   bool lapic_overridden;
-  bool pcat_compat;       // dual 8259s present (must be masked)
-  unsigned cpus;          // enabled processors (LAPIC and x2APIC entries)
-  unsigned cpus_unusable; // disabled, or online-capable but not enabled
-  unsigned x2apic_entries;
-  uint32_t cpu_apic_ids[MADT_MAX_CPUS];
+  bool pcat_compat; // dual 8259s present (must be masked)
+  // Processors, each counted once: a local x2APIC entry with an ID below
+  // 0xFF in a MADT that has local APIC entries repeats one of those (ACPI
+  // 6.5, 5.2.12.12) and is ignored, as is a local APIC entry with ID 0xFF.
+  unsigned cpus;           // enabled: running now
+  unsigned cpus_hotplug;   // online capable (MADT revision 5+): may come later
+  unsigned cpus_disabled;  // neither: never to be used
+  unsigned cpus_ignored;   // entries not counted (duplicates, ID 0xFF)
+  unsigned lapic_entries;  // local APIC entries (type 0)
+  unsigned x2apic_entries; // local x2APIC entries (type 9)
+  uint32_t cpu_apic_ids[MADT_MAX_CPUS]; // of the enabled ones
   unsigned ioapic_count;
   struct madt_ioapic ioapics[MADT_MAX_IOAPICS];
   unsigned override_count;
   struct madt_override overrides[MADT_MAX_OVERRIDES];
   unsigned nmi_entries;     // NMI source and local (x2)APIC NMI entries
   unsigned unknown_entries; // types this parser does not know (skipped)
+};
+
+// What the HPET table says (IA-PC HPET specification 1.0a, 3.2.4).
+struct acpi_hpet {
+  uint64_t address;              // physical address of the register block
+  uint32_t event_timer_block_id; // the capabilities register's low half
+  uint8_t number;                // HPET sequence number
+  uint16_t min_tick;      // main counter tick of the smallest periodic interval
+  bool address_in_memory; // the address is in system memory space (else I/O)
 };
 
 #define ACPI_MAX_TABLES 32
@@ -116,6 +136,12 @@ struct acpi_info {
   struct acpi_table tables[ACPI_MAX_TABLES]; // the first ACPI_MAX_TABLES
   bool madt_found;
   struct madt_info madt;
+  bool hpet_found;
+  struct acpi_hpet hpet;
+  // The tables the kernel uses stay mapped (the first valid one of each
+  // signature); every other table is released once checked. Null when not
+  // found, or found valid but too large to keep mapped.
+  const struct acpi_sdt_header *fadt_table, *madt_table, *hpet_table;
 };
 
 // Sum of `length` bytes modulo 256; a valid structure sums to 0.
@@ -129,10 +155,19 @@ enum acpi_status acpi_rsdp_check(const void *data, size_t available);
 // [area, area + size), or -1.
 long acpi_rsdp_scan(const void *area, size_t size);
 
-// Map a table at phys in full, check that its length covers its header and
-// is readable and that it sums to 0. With `signature` non-null the table
-// must have that signature too. *record gets what could be learnt (address,
-// signature, length, status); *table is set only on ACPI_OK.
+// Check the table at phys: its length covers its header, all of it is
+// readable and it sums to 0; with `signature` non-null it must have that
+// signature too. It is read a page at a time, each piece released once
+// summed, so a table of any length is checked in a window of two pages.
+// *record gets what could be learnt (address, signature, length, status).
+// Nothing stays mapped.
+enum acpi_status acpi_table_check(const struct acpi_mapper *mapper,
+                                  uint64_t phys, const char *signature,
+                                  struct acpi_table *record);
+
+// acpi_table_check, then map the whole table and keep it mapped: *table is
+// set only on ACPI_OK. A valid table too long to map in one piece gives
+// ACPI_UNMAPPABLE.
 enum acpi_status acpi_table_map(const struct acpi_mapper *mapper, uint64_t phys,
                                 const char *signature,
                                 struct acpi_table *record,
@@ -140,8 +175,10 @@ enum acpi_status acpi_table_map(const struct acpi_mapper *mapper, uint64_t phys,
 
 // Walk the XSDT (revision 2+ with a non-zero address) or else the RSDT of a
 // checked RSDP: check every table it lists, print each signature, and parse
-// the MADT. Returns false when the root table itself is unusable; tables
-// that fail their checks are reported and skipped.
+// the MADT and the HPET table. The root table, the FADT, the MADT and the
+// HPET table stay mapped; every other table is released once checked.
+// Returns false when the root table itself is unusable; tables that fail
+// their checks are reported and skipped.
 bool acpi_parse(const struct acpi_mapper *mapper, const struct acpi_rsdp *rsdp,
                 struct acpi_info *info);
 
@@ -150,6 +187,11 @@ bool acpi_parse(const struct acpi_mapper *mapper, const struct acpi_rsdp *rsdp,
 // end stops the walk with ACPI_MALFORMED (what came before is kept).
 enum acpi_status acpi_madt_parse(const struct acpi_sdt_header *table,
                                  struct madt_info *madt);
+
+// Fill *hpet from a checked HPET table; ACPI_BAD_LENGTH when it is shorter
+// than its fixed fields.
+enum acpi_status acpi_hpet_parse(const struct acpi_sdt_header *table,
+                                 struct acpi_hpet *hpet);
 
 const char *acpi_status_name(enum acpi_status status);
 

@@ -1,6 +1,8 @@
-// Placing ACPI tables in the ACPI area (see area.h). The window is
-// handed out from the bottom and never given back during a parse: tables
-// are few and small, and the area's size is a layout parameter.
+// Placing ACPI tables in the ACPI area (see area.h). The window is handed
+// out from the bottom as a stack: acpi.c takes a mark before it looks at a
+// table and releases back to it when it keeps nothing, so a machine that
+// lists many tables, or large ones, needs no more window than the largest
+// table it keeps plus one being checked.
 
 #include <stddef.h>
 #include <stdint.h>
@@ -58,5 +60,34 @@ acpi_area_map(void *area, uint64_t phys, uint64_t length)
   a->mappings[index] = (struct acpi_area_mapping){first, pages, slot};
   a->count = index + 1;
   a->next_slot = slot + pages;
+  if (a->next_slot > a->peak)
+    a->peak = a->next_slot;
   return window_address(a, &a->mappings[index], phys);
+}
+
+unsigned
+acpi_area_mark(void *area)
+{
+  return (unsigned)((struct acpi_area *)area)->count;
+}
+
+void
+acpi_area_release(void *area, unsigned mark)
+{
+  struct acpi_area *a = area;
+
+  if (mark >= (unsigned)a->count)
+    return;
+  a->count = (int)mark;
+  a->next_slot =
+      mark == 0 ? 0 : a->mappings[mark - 1].slot + a->mappings[mark - 1].pages;
+}
+
+uint64_t
+acpi_area_take_top(struct acpi_area *a, uint64_t pages)
+{
+  if (pages == 0 || pages >= a->pages || a->pages - pages < a->next_slot)
+    return 0;
+  a->pages -= pages;
+  return a->base + a->pages * ACPI_AREA_PAGE_SIZE;
 }

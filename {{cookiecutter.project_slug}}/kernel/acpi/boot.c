@@ -2,7 +2,8 @@
 // [LAYOUT_ACPI_AREA_BASE, + PAGES pages) where tables are mapped read-only
 // (area.c decides where). acpi.c does the parsing and checking; a
 // table that does not fit in what is left of the area is reported there
-// and skipped.
+// and skipped. The area's top page can be lent out for the HPET's
+// registers, which the HPET table describes.
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -110,8 +111,14 @@ acpi_print_madt(const struct madt_info *madt)
           madt->lapic_overridden ? " (64-bit override)" : "", madt->cpus);
   for (unsigned i = 0; i < madt->cpus && i < MADT_MAX_CPUS; i++)
     kprintf(" %u", madt->cpu_apic_ids[i]);
-  kprintf("), %u unusable, %u x2APIC entries%s\n", madt->cpus_unusable,
-          madt->x2apic_entries, madt->pcat_compat ? ", 8259 PICs present" : "");
+  kprintf("), %u unusable, %u x2APIC entries%s\n",
+          madt->cpus_hotplug + madt->cpus_disabled, madt->x2apic_entries,
+          madt->pcat_compat ? ", 8259 PICs present" : "");
+  if (madt->cpus_hotplug || madt->cpus_ignored)
+    kprintf("[acpi] MADT: of those unusable, %u online capable (may be "
+            "added later); %u entries not counted (ID 0xFF, or x2APIC "
+            "repeats of local APIC entries)\n",
+            madt->cpus_hotplug, madt->cpus_ignored);
   for (unsigned i = 0; i < madt->ioapic_count && i < MADT_MAX_IOAPICS; i++)
     kprintf("[acpi] MADT: I/O APIC id %u at 0x%lx, GSI base %u\n",
             madt->ioapics[i].id, madt->ioapics[i].address,
@@ -127,7 +134,8 @@ acpi_print_madt(const struct madt_info *madt)
 bool
 acpi_init(const struct boot_info *info)
 {
-  struct acpi_mapper mapper = {acpi_area_map, &area};
+  struct acpi_mapper mapper = {acpi_area_map, &area, acpi_area_mark,
+                               acpi_area_release};
   uint64_t rsdp_phys = rsdp_find(info);
 
   if (rsdp_phys == 0) {
@@ -145,13 +153,19 @@ acpi_init(const struct boot_info *info)
         "[acpi] no usable RSDT or XSDT: going on as if there were no ACPI\n");
     return false;
   }
-  kprintf("[acpi] %u of %u tables valid; ACPI area: %lu of %lu pages used\n",
+  kprintf("[acpi] %u of %u tables valid; ACPI area: %lu of %lu pages kept "
+          "mapped, at most %lu in use while checking\n",
           acpi.valid_count, acpi.table_count, area.next_slot,
-          (uint64_t)LAYOUT_ACPI_AREA_PAGES);
+          (uint64_t)LAYOUT_ACPI_AREA_PAGES, area.peak);
   if (acpi.madt_found)
     acpi_print_madt(&acpi.madt);
   else
     kprintf("[acpi] no MADT: assuming 1 CPU\n");
+  if (acpi.hpet_found)
+    kprintf("[acpi] HPET: registers at 0x%lx%s, number %u, block id 0x%x\n",
+            acpi.hpet.address,
+            acpi.hpet.address_in_memory ? "" : " (not in memory space)",
+            acpi.hpet.number, acpi.hpet.event_timer_block_id);
   return true;
 }
 
@@ -167,6 +181,20 @@ uint64_t
 acpi_lapic_address(void)
 {
   return acpi_ok && acpi.madt_found ? acpi.madt.lapic_address : 0;
+}
+
+uint64_t
+acpi_hpet_address(void)
+{
+  if (!acpi_ok || !acpi.hpet_found || !acpi.hpet.address_in_memory)
+    return 0;
+  return acpi.hpet.address;
+}
+
+uint64_t
+acpi_hpet_page(void)
+{
+  return acpi_hpet_address() ? acpi_area_take_top(&area, 1) : 0;
 }
 
 const struct acpi_info *

@@ -19,6 +19,16 @@ bool acpi_init(const struct boot_info *info);
 unsigned acpi_cpu_count(void);
 uint64_t acpi_lapic_address(void);
 
+// After acpi_init: the HPET's register block from the HPET table (0 when
+// there is none, or it is not in memory space).
+uint64_t acpi_hpet_address(void);
+
+// After acpi_init: a page of virtual address space for the HPET's
+// registers, taken off the top of the ACPI area (tables are done with by
+// then), which the caller maps; 0 when there is no HPET or no page left.
+// Call once.
+uint64_t acpi_hpet_page(void);
+
 // The whole result (for self-tests); valid only when acpi_init returned true.
 const struct acpi_info *acpi_result(void);
 

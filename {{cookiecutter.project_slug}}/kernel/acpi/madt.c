@@ -40,6 +40,11 @@
 // Processor flags (local APIC and x2APIC entries), table 5.23.
 #define MADT_CPU_ENABLED        (1u << 0)
 #define MADT_CPU_ONLINE_CAPABLE (1u << 1) // may be enabled later (hot add)
+// Online Capable is defined from MADT revision 5 (ACPI 6.3); before, bit 1
+// is reserved and a disabled processor may or may not come later.
+#define MADT_REVISION_ONLINE_CAPABLE 5
+// A local APIC entry with this ID describes no processor.
+#define MADT_LAPIC_ID_NONE 0xFF
 
 static uint64_t
 madt_read_le(const uint8_t *bytes, int size)
@@ -76,16 +81,55 @@ madt_min_length(uint8_t type)
   }
 }
 
+// What the walk needs to know besides the results.
+struct madt_walk {
+  bool online_capable_defined; // MADT revision 5+
+  bool has_lapic_cpus;         // a local APIC entry with a real ID is listed
+};
+
 static void
-madt_add_cpu(struct madt_info *madt, uint32_t apic_id, uint32_t flags)
+madt_add_cpu(struct madt_info *madt, const struct madt_walk *walk,
+             uint32_t apic_id, uint32_t flags)
 {
-  if (!(flags & MADT_CPU_ENABLED)) {
-    madt->cpus_unusable++;
+  if (flags & MADT_CPU_ENABLED) {
+    if (madt->cpus < MADT_MAX_CPUS)
+      madt->cpu_apic_ids[madt->cpus] = apic_id;
+    madt->cpus++;
+  } else if (walk->online_capable_defined &&
+             (flags & MADT_CPU_ONLINE_CAPABLE)) {
+    madt->cpus_hotplug++;
+  } else {
+    madt->cpus_disabled++;
+  }
+}
+
+// Local APIC entry: ID 0xFF is no processor.
+static void
+madt_add_lapic(struct madt_info *madt, const struct madt_walk *walk,
+               const uint8_t *entry)
+{
+  madt->lapic_entries++;
+  if (entry[3] == MADT_LAPIC_ID_NONE) {
+    madt->cpus_ignored++;
     return;
   }
-  if (madt->cpus < MADT_MAX_CPUS)
-    madt->cpu_apic_ids[madt->cpus] = apic_id;
-  madt->cpus++;
+  madt_add_cpu(madt, walk, entry[3], (uint32_t)madt_read_le(entry + 4, 4));
+}
+
+// Local x2APIC entry: firmware that lists processors with IDs below 0xFF
+// as local APIC entries may list them again here; those are the same CPUs.
+static void
+madt_add_x2apic(struct madt_info *madt, const struct madt_walk *walk,
+                const uint8_t *entry)
+{
+  uint32_t apic_id = (uint32_t)madt_read_le(entry + 4, 4);
+
+  madt->x2apic_entries++;
+  if (walk->has_lapic_cpus && apic_id < MADT_LAPIC_ID_NONE) {
+    madt->cpus_ignored++;
+    return;
+  }
+  madt_add_cpu(madt, walk, apic_id, (uint32_t)madt_read_le(entry + 8, 4));
 }
 
 static void
@@ -114,16 +158,15 @@ madt_add_override(struct madt_info *madt, const uint8_t *entry)
 }
 
 static void
-madt_entry(struct madt_info *madt, const uint8_t *entry)
+madt_entry(struct madt_info *madt, const struct madt_walk *walk,
+           const uint8_t *entry)
 {
   switch (entry[0]) {
   case MADT_TYPE_LAPIC:
-    madt_add_cpu(madt, entry[3], (uint32_t)madt_read_le(entry + 4, 4));
+    madt_add_lapic(madt, walk, entry);
     break;
   case MADT_TYPE_X2APIC:
-    madt->x2apic_entries++;
-    madt_add_cpu(madt, (uint32_t)madt_read_le(entry + 4, 4),
-                 (uint32_t)madt_read_le(entry + 8, 4));
+    madt_add_x2apic(madt, walk, entry);
     break;
   case MADT_TYPE_IOAPIC:
     madt_add_ioapic(madt, entry);
@@ -146,6 +189,41 @@ madt_entry(struct madt_info *madt, const uint8_t *entry)
   }
 }
 
+// The entry at `offset`, or 0 at the end; *status becomes ACPI_MALFORMED
+// when the entry is too short for its type or runs past the table.
+static const uint8_t *
+madt_next(const uint8_t *bytes, uint32_t length, uint32_t offset,
+          enum acpi_status *status)
+{
+  const uint8_t *entry = bytes + offset;
+  uint32_t left = length - offset;
+
+  if (offset >= length)
+    return 0;
+  if (left < MADT_ENTRY_HEADER || entry[1] < madt_min_length(entry[0]) ||
+      entry[1] > left) {
+    *status = ACPI_MALFORMED;
+    return 0;
+  }
+  return entry;
+}
+
+// Is a processor listed as a local APIC entry? (The first pass: x2APIC
+// entries may come before the local APIC entries they repeat.)
+static bool
+madt_has_lapic_cpus(const uint8_t *bytes, uint32_t length)
+{
+  enum acpi_status status = ACPI_OK;
+  const uint8_t *entry;
+
+  for (uint32_t offset = MADT_OFF_ENTRIES;
+       (entry = madt_next(bytes, length, offset, &status)) != 0;
+       offset += entry[1])
+    if (entry[0] == MADT_TYPE_LAPIC && entry[3] != MADT_LAPIC_ID_NONE)
+      return true;
+  return false;
+}
+
 enum acpi_status
 acpi_madt_parse(const struct acpi_sdt_header *table, struct madt_info *madt)
 {
@@ -153,6 +231,8 @@ acpi_madt_parse(const struct acpi_sdt_header *table, struct madt_info *madt)
   uint32_t length = table->length;
   volatile uint8_t *clear =
       (volatile uint8_t *)madt; // volatile: no memset call
+  enum acpi_status status = ACPI_OK;
+  const uint8_t *entry;
 
   for (size_t i = 0; i < sizeof(*madt); i++)
     clear[i] = 0;
@@ -161,15 +241,14 @@ acpi_madt_parse(const struct acpi_sdt_header *table, struct madt_info *madt)
   madt->lapic_address = madt_read_le(bytes + MADT_OFF_LAPIC_ADDRESS, 4);
   madt->pcat_compat =
       madt_read_le(bytes + MADT_OFF_FLAGS, 4) & MADT_FLAG_PCAT_COMPAT;
+  struct madt_walk walk = {
+      .online_capable_defined = table->revision >= MADT_REVISION_ONLINE_CAPABLE,
+      .has_lapic_cpus = madt_has_lapic_cpus(bytes, length),
+  };
 
-  for (uint32_t offset = MADT_OFF_ENTRIES; offset < length;) {
-    const uint8_t *entry = bytes + offset;
-    uint32_t left = length - offset;
-    if (left < MADT_ENTRY_HEADER || entry[1] < madt_min_length(entry[0]) ||
-        entry[1] > left)
-      return ACPI_MALFORMED;
-    madt_entry(madt, entry);
-    offset += entry[1];
-  }
-  return ACPI_OK;
+  for (uint32_t offset = MADT_OFF_ENTRIES;
+       (entry = madt_next(bytes, length, offset, &status)) != 0;
+       offset += entry[1])
+    madt_entry(madt, &walk, entry);
+  return status;
 }

@@ -8,9 +8,13 @@
 #include <stdint.h>
 
 #define MSR_IA32_APIC_BASE 0x1B         // SDM vol. 4, table 2-2
+#define MSR_IA32_PAT       0x277        // SDM vol. 3A 11.12.2
 #define MSR_IA32_EFER      0xC0000080   // SDM vol. 4, table 2-2
 #define EFER_NXE           (1ull << 11) // execute-disable bit usable in PTEs
 #define RFLAGS_IF          (1ull << 9)  // interrupts enabled
+#define CR0_NW             (1ull << 29) // not write-through
+#define CR0_CD             (1ull << 30) // cache disable
+#define CR4_PGE            (1ull << 7)  // global pages
 
 static inline uint64_t
 msr_read(uint32_t msr)
@@ -59,6 +63,31 @@ cr4_read(void)
   uint64_t value;
   __asm__ volatile("mov %%cr4, %0" : "=r"(value));
   return value;
+}
+
+static inline void
+cr0_write(uint64_t value)
+{
+  __asm__ volatile("mov %0, %%cr0" : : "r"(value) : "memory");
+}
+
+static inline void
+cr3_write(uint64_t value)
+{
+  __asm__ volatile("mov %0, %%cr3" : : "r"(value) : "memory");
+}
+
+static inline void
+cr4_write(uint64_t value)
+{
+  __asm__ volatile("mov %0, %%cr4" : : "r"(value) : "memory");
+}
+
+// Write back and invalidate every cache line.
+static inline void
+wbinvd(void)
+{
+  __asm__ volatile("wbinvd" : : : "memory");
 }
 
 static inline void

@@ -1,11 +1,12 @@
-// The local APIC of the boot CPU: mapping it, enabling it, and its error
-// and spurious interrupts (its timer is lapic_timer.c). Registers are
-// 32-bit, 16-byte aligned, in one 4 KiB page mapped uncached; they are read
-// and written only through lapic_read/lapic_write (mmio.h).
+// The local APIC of the boot CPU: choosing its mode, enabling it, and its
+// error and spurious interrupts (its timer is lapic_timer.c). In xAPIC
+// mode its registers are 32-bit, 16-byte aligned, in one 4 KiB page mapped
+// uncached; in x2APIC mode they are MSRs. Either way they are read and
+// written only through lapic_read/lapic_write.
 // Intel SDM vol. 3A chapter 10 "Advanced Programmable Interrupt Controller
 // (APIC)" (2016-2021 editions; chapter 11 in later ones): 10.4 for the
 // base address and enabling, 10.5.3 for errors, 10.9 for the spurious
-// vector.
+// vector, 10.12 for x2APIC mode.
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,40 +15,59 @@
 #include "cpu/idt.h"
 #include "cpu/trap.h"
 #include "dev/lapic.h"
+#include "dev/lapic_mode.h"
 #include "dev/lapic_regs.h"
 #include "dev/mmio.h"
 #include "layout.h"
 #include "lib/kprintf.h"
 
 #define LAPIC_VERSION_MASK  0xFF
-#define LAPIC_MAX_LVT_SHIFT 16 // bits 23..16: LVT entries - 1
+#define LAPIC_MAX_LVT_SHIFT 16 // bits 23..16: index of the last LVT entry
 #define LAPIC_MAX_LVT_MASK  0xFF
+#define LAPIC_LVT_PERF      4 // the LVT entries that exist from this index
+#define LAPIC_LVT_THERMAL   5
+#define LAPIC_LVT_CMCI      6
 #define LAPIC_SVR_ENABLE    (1u << 8) // APIC software enable
-#define LAPIC_ID_SHIFT      24        // xAPIC id: bits 31..24
+#define XAPIC_ID_SHIFT      24        // xAPIC id: bits 31..24 (x2APIC: all)
 
-// IA32_APIC_BASE MSR, SDM vol. 3A 10.4.4 (figure 10-5).
-#define APIC_BASE_ENABLE       (1ull << 11) // global enable
-#define APIC_BASE_ADDRESS_MASK 0x000FFFFFFFFFF000ull
-
-static volatile void *lapic;
+static enum lapic_mode mode;
+static volatile void *lapic; // xAPIC mode: the mapped register page
 static uint64_t spurious_count;
 
 uint32_t
 lapic_read(uint32_t reg)
 {
+  if (mode == LAPIC_X2APIC)
+    return (uint32_t)msr_read(X2APIC_MSR_BASE + (reg >> 4));
   return mmio_read32(lapic, reg);
 }
 
 void
 lapic_write(uint32_t reg, uint32_t value)
 {
-  mmio_write32(lapic, reg, value);
+  if (mode == LAPIC_X2APIC)
+    msr_write(X2APIC_MSR_BASE + (reg >> 4), value);
+  else
+    mmio_write32(lapic, reg, value);
 }
 
 void
 lapic_eoi(void)
 {
   lapic_write(LAPIC_REG_EOI, 0);
+}
+
+bool
+lapic_x2apic_mode(void)
+{
+  return mode == LAPIC_X2APIC;
+}
+
+uint32_t
+lapic_id(void)
+{
+  uint32_t id = lapic_read(LAPIC_REG_ID);
+  return mode == LAPIC_X2APIC ? id : id >> XAPIC_ID_SHIFT;
 }
 
 // The ESR latches errors; writing it (twice, back to back, 10.5.3) loads
@@ -72,51 +92,92 @@ lapic_spurious_interrupt(struct trap_frame *frame)
   return true;
 }
 
-// The MADT's address if it has one, else the MSR's; the MSR's enable bit
-// is set if the firmware left it clear.
+// The mode, from CPUID and IA32_APIC_BASE as the firmware left them;
+// halts when there is no local APIC to drive.
 static uint64_t
-lapic_phys_address(uint64_t madt_phys)
+lapic_choose_mode(void)
 {
-  uint64_t base = msr_read(MSR_IA32_APIC_BASE);
-  uint64_t msr_phys = base & APIC_BASE_ADDRESS_MASK;
+  uint32_t a, b, ecx, edx;
 
-  if (!(base & APIC_BASE_ENABLE))
-    msr_write(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE);
-  if (madt_phys == 0) {
-    kprintf("[lapic] address from IA32_APIC_BASE: 0x%lx (no MADT)\n", msr_phys);
-    return msr_phys;
-  }
-  if (madt_phys != msr_phys)
-    kprintf("[lapic] note: MADT says 0x%lx, IA32_APIC_BASE 0x%lx; using the "
-            "MADT's\n",
+  cpuid(1, &a, &b, &ecx, &edx);
+  // Without an APIC the MSR may not exist either.
+  uint64_t base = (edx & CPUID1_EDX_APIC) ? msr_read(MSR_IA32_APIC_BASE) : 0;
+  struct lapic_plan plan = lapic_plan(ecx, edx, base);
+  if (plan.mode == LAPIC_NONE)
+    panic("lapic_init: %s (IA32_APIC_BASE 0x%lx); this kernel needs a local "
+          "APIC for its timer",
+          plan.why, base);
+  if (plan.write_base)
+    msr_write(MSR_IA32_APIC_BASE, plan.base);
+  mode = plan.mode;
+  kprintf("[lapic] %s; IA32_APIC_BASE 0x%lx\n", plan.why, plan.base);
+  return plan.base & APIC_BASE_ADDRESS_MASK;
+}
+
+// xAPIC mode: the registers are where IA32_APIC_BASE says, which is what
+// the CPU decodes; a MADT that says otherwise is wrong (or stale).
+static void
+lapic_map(uint64_t msr_phys, uint64_t madt_phys)
+{
+  if (madt_phys == 0)
+    kprintf("[lapic] no MADT address; using IA32_APIC_BASE's 0x%lx\n",
+            msr_phys);
+  else if (madt_phys != msr_phys)
+    kprintf("[lapic] note: MADT says 0x%lx, IA32_APIC_BASE 0x%lx; using "
+            "IA32_APIC_BASE's\n",
             madt_phys, msr_phys);
-  return madt_phys;
+  lapic = mmio_map(LAYOUT_LAPIC_VIRT, msr_phys, 1,
+                   MMIO_WRITABLE | MMIO_UNCACHED | MMIO_NO_EXEC);
+  if (!lapic)
+    panic("lapic_init: cannot map the local APIC at 0x%lx", msr_phys);
+}
+
+// Mask the LVT entries the firmware may have left armed (performance
+// counters, thermal sensor, corrected machine checks: each only where the
+// APIC has it), so none raises a vector the kernel does not expect. LINT0
+// and LINT1 keep the firmware's setting (virtual wire and NMI).
+static void
+lapic_mask_lvts(unsigned max_lvt)
+{
+  lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_MASKED | IDT_LAPIC_TIMER);
+  if (max_lvt >= LAPIC_LVT_PERF)
+    lapic_write(LAPIC_REG_LVT_PERF, LAPIC_LVT_MASKED);
+  if (max_lvt >= LAPIC_LVT_THERMAL)
+    lapic_write(LAPIC_REG_LVT_THERMAL, LAPIC_LVT_MASKED);
+  if (max_lvt >= LAPIC_LVT_CMCI)
+    lapic_write(LAPIC_REG_LVT_CMCI, LAPIC_LVT_MASKED);
 }
 
 void
-lapic_init(uint64_t phys)
+lapic_init(uint64_t madt_phys)
 {
-  phys = lapic_phys_address(phys);
-  lapic = mmio_map(LAYOUT_LAPIC_VIRT, phys, 1,
-                   MMIO_WRITABLE | MMIO_UNCACHED | MMIO_NO_EXEC);
-  if (!lapic)
-    panic("lapic_init: cannot map the local APIC at 0x%lx", phys);
+  uint64_t msr_phys = lapic_choose_mode();
 
+  if (mode == LAPIC_XAPIC)
+    lapic_map(msr_phys, madt_phys);
   trap_set_handler(IDT_LAPIC_ERROR, lapic_error_interrupt);
   trap_set_handler(IDT_LAPIC_SPURIOUS, lapic_spurious_interrupt);
 
-  lapic_write(LAPIC_REG_TPR, 0); // accept every priority
-  lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_MASKED | IDT_LAPIC_TIMER);
-  lapic_write(LAPIC_REG_LVT_ERROR, IDT_LAPIC_ERROR);
-  lapic_write(LAPIC_REG_ESR, 0);
-  lapic_write(LAPIC_REG_ESR, 0);
+  // Software-enable first: while the APIC is software-disabled every LVT
+  // mask bit reads as set and writes that clear it are ignored (SDM
+  // 10.4.7.2), so the error LVT set up before would stay masked.
   lapic_write(LAPIC_REG_SVR, LAPIC_SVR_ENABLE | IDT_LAPIC_SPURIOUS);
-
+  lapic_write(LAPIC_REG_TPR, 0); // accept every priority
   uint32_t version = lapic_read(LAPIC_REG_VERSION);
-  kprintf("[lapic] id %u, version 0x%x, %u LVT entries, phys 0x%lx mapped "
-          "uncached at %p; spurious vector 0x%x, error vector 0x%x\n",
-          lapic_read(LAPIC_REG_ID) >> LAPIC_ID_SHIFT,
-          version & LAPIC_VERSION_MASK,
-          ((version >> LAPIC_MAX_LVT_SHIFT) & LAPIC_MAX_LVT_MASK) + 1, phys,
-          (void *)lapic, IDT_LAPIC_SPURIOUS, IDT_LAPIC_ERROR);
+  unsigned max_lvt = (version >> LAPIC_MAX_LVT_SHIFT) & LAPIC_MAX_LVT_MASK;
+  lapic_mask_lvts(max_lvt);
+  lapic_write(LAPIC_REG_ESR, 0); // drop errors latched before now
+  lapic_write(LAPIC_REG_ESR, 0);
+  lapic_write(LAPIC_REG_LVT_ERROR, IDT_LAPIC_ERROR);
+
+  if (mode == LAPIC_X2APIC)
+    kprintf("[lapic] id %u, version 0x%x, %u LVT entries, x2APIC mode "
+            "(MSRs); spurious vector 0x%x, error vector 0x%x\n",
+            lapic_id(), version & LAPIC_VERSION_MASK, max_lvt + 1,
+            IDT_LAPIC_SPURIOUS, IDT_LAPIC_ERROR);
+  else
+    kprintf("[lapic] id %u, version 0x%x, %u LVT entries, phys 0x%lx mapped "
+            "uncached at %p; spurious vector 0x%x, error vector 0x%x\n",
+            lapic_id(), version & LAPIC_VERSION_MASK, max_lvt + 1, msr_phys,
+            (void *)lapic, IDT_LAPIC_SPURIOUS, IDT_LAPIC_ERROR);
 }

@@ -1,6 +1,7 @@
 // The local APIC timer (SDM vol. 3A 10.5.4). Its input clock is not
-// architectural, so it is measured against the PIT (and the TSC with it);
-// then the timer runs periodically at the configured rate and its interrupt
+// architectural, so it is measured against a reference clock (and the TSC
+// with it): the HPET where ACPI lists one that counts, else the PIT. Then
+// the timer runs periodically at the configured rate and its interrupt
 // counts ticks. The boot checks the count over a short window.
 
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 #include "cpu/idt.h"
 #include "cpu/trap.h"
 #include "cpu/tsc.h"
+#include "dev/hpet.h"
 #include "dev/lapic.h"
 #include "dev/lapic_regs.h"
 #include "dev/lapic_timer.h"
@@ -22,10 +24,15 @@
 #define LAPIC_DIVISOR        16
 #define TIMER_COUNT_MAX      0xFFFFFFFFu
 
-#define CALIBRATION_PIT_TICKS 1193 // 1 ms at PIT_FREQUENCY_HZ
-#define CALIBRATION_RUNS      3    // median of three (median_of_three)
-#define US_PER_SECOND         1000000u
-#define HZ_PER_KHZ            1000u
+#define CALIBRATION_US   1000 // each run: 1 ms of the reference clock
+#define CALIBRATION_RUNS 3    // median of three (median_of_three)
+// Samples in a row that see the reference clock stand still before it is
+// declared stopped: each reads it (a port or uncached MMIO read, at least
+// 100 ns on any PC), so that is more than a tenth of a second, while a
+// working clock of 1 MHz or more moves every microsecond.
+#define CALIBRATION_STILL_READS 1000000
+#define US_PER_SECOND           1000000u
+#define HZ_PER_KHZ              1000u
 // lapic_wait_first_tick gives up after this many periods, or this long if
 // that is longer: an emulator can hold a busy CPU's interrupts for a few ms.
 #define FIRST_TICK_PERIODS 20
@@ -35,6 +42,7 @@ static volatile uint64_t ticks;
 static volatile uint64_t last_tick_tsc; // when the latest tick arrived
 static uint64_t bus_hz;
 static uint32_t timer_hz;
+static const char *calibration_clock = "nothing";
 
 static bool
 lapic_timer_interrupt(struct trap_frame *frame)
@@ -46,6 +54,45 @@ lapic_timer_interrupt(struct trap_frame *frame)
   return true;
 }
 
+// A reference clock: counts up at a known rate from when it is started.
+struct ref_clock {
+  const char *name;   // in the log: "HPET", "PIT"
+  const char *prefix; // the log prefix of its lines
+  uint64_t hz;
+  uint32_t wrap_mask;  // the count wraps at this + 1
+  bool (*start)(void); // false: it does not count
+  uint32_t (*count)(void);
+  void (*stop)(void);
+};
+
+static bool
+hpet_start(void)
+{
+  return true; // hpet_init started it and saw it count
+}
+
+static void
+hpet_stop(void)
+{
+}
+
+// The PIT counts down; its ticks counted up.
+static uint32_t
+pit_count_up(void)
+{
+  return (uint16_t)(PIT_MAX_COUNT - pit_countdown_read());
+}
+
+static const struct ref_clock hpet_clock = {
+    "HPET", "hpet", 0, 0xFFFFFFFFu, hpet_start, hpet_counter32, hpet_stop};
+static const struct ref_clock pit_clock = {"PIT",
+                                           "pit",
+                                           PIT_FREQUENCY_HZ,
+                                           PIT_MAX_COUNT,
+                                           pit_countdown_start,
+                                           pit_count_up,
+                                           pit_countdown_stop};
+
 // One calibration run's figures.
 struct clock_rates {
   uint64_t bus_hz; // the timer's input clock
@@ -54,44 +101,53 @@ struct clock_rates {
 
 // Three clocks read back to back.
 struct clock_sample {
-  uint16_t pit;   // counts down
+  uint32_t ref;   // counts up
   uint32_t timer; // counts down
   uint64_t tsc;
 };
 
 static void
-clock_sample(struct clock_sample *s)
+clock_sample(const struct ref_clock *ref, struct clock_sample *s)
 {
-  s->pit = pit_countdown_read();
+  s->ref = ref->count();
   s->timer = lapic_read(LAPIC_REG_TIMER_CURRENT);
   s->tsc = rdtsc();
 }
 
-// The timer's input clock and the TSC's rate, measured over
-// CALIBRATION_PIT_TICKS of the PIT: the timer counts down from its maximum,
-// masked, and each end of the interval is a sample of all three clocks in
-// the same order, so the time the reads take cancels out. A short interval
-// keeps boot fast; the PIT's 0.84 us resolution is still 0.08 % of it.
-static struct clock_rates
-lapic_measure_rates(void)
+// The timer's input clock and the TSC's rate, measured over `ref_ticks`
+// of the reference clock: the timer counts down from its maximum, masked,
+// and each end of the interval is a sample of all three clocks in the same
+// order, so the time the reads take cancels out. A short interval keeps
+// boot fast; the PIT's 0.84 us resolution is still 0.08 % of it. False
+// when the reference clock stops counting (the wait is bounded by reads,
+// as the TSC's rate is not known yet).
+static bool
+lapic_measure_rates(const struct ref_clock *ref, uint32_t ref_ticks,
+                    struct clock_rates *rates)
 {
   struct clock_sample start, now;
+  uint32_t elapsed = 0, seen = 0;
+  long still = 0;
 
   lapic_write(LAPIC_REG_TIMER_INITIAL, TIMER_COUNT_MAX);
-  pit_countdown_start();
-  clock_sample(&start);
-  do
-    clock_sample(&now);
-  while ((uint16_t)(start.pit - now.pit) < CALIBRATION_PIT_TICKS);
-  pit_countdown_stop();
+  if (!ref->start())
+    return false;
+  clock_sample(ref, &start);
+  while (elapsed < ref_ticks && still < CALIBRATION_STILL_READS) {
+    clock_sample(ref, &now);
+    elapsed = (now.ref - start.ref) & ref->wrap_mask;
+    still = elapsed == seen ? still + 1 : 0;
+    seen = elapsed;
+  }
+  ref->stop();
   lapic_write(LAPIC_REG_TIMER_INITIAL, 0); // stop
+  if (elapsed < ref_ticks)
+    return false;
 
-  uint64_t pit_ticks = (uint16_t)(start.pit - now.pit);
   uint64_t timer_counts = start.timer - now.timer;
-  return (struct clock_rates){
-      .bus_hz = timer_counts * LAPIC_DIVISOR * PIT_FREQUENCY_HZ / pit_ticks,
-      .tsc_hz = (now.tsc - start.tsc) * PIT_FREQUENCY_HZ / pit_ticks,
-  };
+  rates->bus_hz = timer_counts * LAPIC_DIVISOR * ref->hz / elapsed;
+  rates->tsc_hz = (now.tsc - start.tsc) * ref->hz / elapsed;
+  return true;
 }
 
 _Static_assert(CALIBRATION_RUNS == 3, "lapic_calibrate takes a median of 3");
@@ -105,34 +161,64 @@ median_of_three(uint64_t a, uint64_t b, uint64_t c)
   return c < low ? low : c > high ? high : c;
 }
 
-// Measure CALIBRATION_RUNS times and keep the medians: an emulator whose
-// host thread is descheduled in the middle of a run gets that run wrong,
-// not the result. The TSC's rate goes to tsc.c, for short waits.
+// Measure CALIBRATION_RUNS times against `ref` and keep the medians: an
+// emulator whose host thread is descheduled in the middle of a run gets
+// that run wrong, not the result. The TSC's rate goes to tsc.c, for short
+// waits. 0 when the clock does not count.
 static uint64_t
-lapic_calibrate(void)
+lapic_calibrate(const struct ref_clock *ref)
 {
   struct clock_rates r[CALIBRATION_RUNS];
+  uint32_t ticks = (uint32_t)(ref->hz * CALIBRATION_US / US_PER_SECOND);
 
   lapic_write(LAPIC_REG_TIMER_DIVIDE, LAPIC_DIVIDE_BY_16);
   lapic_write(LAPIC_REG_LVT_TIMER,
               LAPIC_LVT_MASKED | IDT_LAPIC_TIMER); // one-shot
-  for (int i = 0; i < CALIBRATION_RUNS; i++)
-    r[i] = lapic_measure_rates();
+  for (int i = 0; i < CALIBRATION_RUNS; i++) {
+    if (!lapic_measure_rates(ref, ticks, &r[i])) {
+      kprintf("[%s] the %s does not count: no calibration against it\n",
+              ref->prefix, ref->name);
+      return 0;
+    }
+  }
   tsc_set_hz(median_of_three(r[0].tsc_hz, r[1].tsc_hz, r[2].tsc_hz));
-  kprintf("[pit] %d runs of %u PIT ticks (%lu us): LAPIC timer input %lu, "
+  kprintf("[%s] %d runs of %u %s ticks (%lu us): LAPIC timer input %lu, "
           "%lu, %lu kHz; TSC %lu, %lu, %lu kHz\n",
-          CALIBRATION_RUNS, CALIBRATION_PIT_TICKS,
-          CALIBRATION_PIT_TICKS * (uint64_t)US_PER_SECOND / PIT_FREQUENCY_HZ,
-          r[0].bus_hz / HZ_PER_KHZ, r[1].bus_hz / HZ_PER_KHZ,
-          r[2].bus_hz / HZ_PER_KHZ, r[0].tsc_hz / HZ_PER_KHZ,
-          r[1].tsc_hz / HZ_PER_KHZ, r[2].tsc_hz / HZ_PER_KHZ);
+          ref->prefix, CALIBRATION_RUNS, ticks, ref->name,
+          ticks * (uint64_t)US_PER_SECOND / ref->hz, r[0].bus_hz / HZ_PER_KHZ,
+          r[1].bus_hz / HZ_PER_KHZ, r[2].bus_hz / HZ_PER_KHZ,
+          r[0].tsc_hz / HZ_PER_KHZ, r[1].tsc_hz / HZ_PER_KHZ,
+          r[2].tsc_hz / HZ_PER_KHZ);
   return median_of_three(r[0].bus_hz, r[1].bus_hz, r[2].bus_hz);
+}
+
+// The HPET where ACPI listed one that works (its period is stated by the
+// hardware), else the PIT; halts when neither counts.
+static uint64_t
+lapic_calibrate_any(void)
+{
+  uint64_t hz = 0;
+
+  if (hpet_usable()) {
+    struct ref_clock hpet = hpet_clock;
+    hpet.hz = hpet_hz();
+    hz = lapic_calibrate(&hpet);
+    if (hz)
+      calibration_clock = "HPET";
+  }
+  if (!hz && (hz = lapic_calibrate(&pit_clock)) != 0)
+    calibration_clock = "PIT";
+  if (!hz)
+    panic("lapic_timer_start: no clock to calibrate the LAPIC timer against "
+          "(%s, and the PIT does not count)",
+          hpet_usable() ? "the HPET stopped" : "no usable HPET");
+  return hz;
 }
 
 void
 lapic_timer_start(uint32_t hz)
 {
-  bus_hz = lapic_calibrate(); // the median
+  bus_hz = lapic_calibrate_any(); // the median
   uint64_t count = bus_hz / LAPIC_DIVISOR / hz;
   if (count == 0 || count > TIMER_COUNT_MAX)
     panic("lapic_timer_start: bus %lu Hz cannot give %u Hz", bus_hz, hz);
@@ -145,6 +231,7 @@ lapic_timer_start(uint32_t hz)
           "(divide by %d, initial count %lu)\n",
           bus_hz / US_PER_SECOND, bus_hz % US_PER_SECOND, hz, LAPIC_DIVISOR,
           count);
+  kprintf("[lapic] timer calibrated against the %s\n", calibration_clock);
 }
 
 uint64_t

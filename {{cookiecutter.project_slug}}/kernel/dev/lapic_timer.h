@@ -1,14 +1,15 @@
-// The local APIC timer: calibrated against the PIT, then periodic at the
-// configured rate, counting ticks (lapic_timer.c).
+// The local APIC timer: calibrated against the HPET or the PIT, then
+// periodic at the configured rate, counting ticks (lapic_timer.c).
 #ifndef LAPIC_TIMER_H
 #define LAPIC_TIMER_H
 
 #include <stdint.h>
 
 // Measure the timer's input clock (and the TSC's rate, for tsc.c) against
-// the PIT, then run the timer periodically at `hz` on vector
-// IDT_LAPIC_TIMER, counting ticks. Ticks are only counted once interrupts
-// are enabled. Needs lapic_init.
+// the HPET (if hpet_init succeeded) or else the PIT, saying which; then run
+// the timer periodically at `hz` on vector IDT_LAPIC_TIMER, counting ticks.
+// Ticks are only counted once interrupts are enabled. Needs lapic_init.
+// Halts with a message when neither clock counts.
 void lapic_timer_start(uint32_t hz);
 
 // Ticks counted since lapic_timer_start.

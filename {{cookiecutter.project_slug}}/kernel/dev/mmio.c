@@ -5,15 +5,96 @@
 // is there: the ACPI area is reused for one table after another. The
 // physical pages behind a replaced mapping are firmware or device memory,
 // never PMM pages, so nothing is freed.
-// Intel SDM vol. 3A, 4.5 "4-Level Paging" (table 4-19: PTE bits) and
-// 12.12 "Memory type range registers": PCD|PWT gives UC for device memory.
+// Intel SDM vol. 3A, 4.5 "4-Level Paging" (table 4-19: PTE bits), 11.12
+// "Page Attribute Table": PAT, PCD and PWT of a PTE select one of eight PAT
+// entries, and the PAT MSR says which memory type each entry is. PCD|PWT
+// selects entry 3, which is UC after reset, but firmware (or an earlier
+// OS) may have reprogrammed the PAT, so mmio_init sets it to the reset
+// value. UC in the PAT is UC whatever the MTRRs say (table 11-7).
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/cpu_regs.h"
 #include "dev/mmio.h"
 #include "lib/kprintf.h"
 #include "mm/paging.h"
+
+#define CPUID1_EDX_PAT (1u << 16)
+// Memory types in the PAT (SDM table 11-10), one byte per entry.
+#define PAT_UC             0x00
+#define PAT_WT             0x04
+#define PAT_WB             0x06
+#define PAT_UC_MINUS       0x07
+#define PAT_ENTRY(i, type) ((uint64_t)(type) << ((i)*8))
+// The reset value (WB, WT, UC-, UC, twice): the kernel's PTEs use entry 0
+// (no PCD, PWT, PAT bits) for memory and entry 3 (PCD|PWT) for devices.
+#define PAT_KERNEL                                                             \
+  (PAT_ENTRY(0, PAT_WB) | PAT_ENTRY(1, PAT_WT) | PAT_ENTRY(2, PAT_UC_MINUS) |  \
+   PAT_ENTRY(3, PAT_UC) | PAT_ENTRY(4, PAT_WB) | PAT_ENTRY(5, PAT_WT) |        \
+   PAT_ENTRY(6, PAT_UC_MINUS) | PAT_ENTRY(7, PAT_UC))
+#define PAT_ENTRY_MMIO 3 // PCD|PWT
+
+// Flush every TLB entry, global ones too: toggling CR4.PGE does that.
+static void
+tlb_flush_all(void)
+{
+  uint64_t cr4 = cr4_read();
+
+  if (cr4 & CR4_PGE) {
+    cr4_write(cr4 & ~CR4_PGE);
+    cr4_write(cr4);
+  } else {
+    cr3_write(cr3_read());
+  }
+}
+
+// Change the PAT as SDM 11.11.8 says for a change of memory types: caches
+// off and empty and no stale translations while it changes. One CPU,
+// interrupts off (boot).
+static void
+pat_write(uint64_t value)
+{
+  uint64_t cr0 = cr0_read();
+
+  cr0_write((cr0 | CR0_CD) & ~CR0_NW);
+  wbinvd();
+  tlb_flush_all();
+  msr_write(MSR_IA32_PAT, value);
+  wbinvd();
+  tlb_flush_all();
+  cr0_write(cr0);
+}
+
+void
+mmio_init(void)
+{
+  uint32_t a, b, c, edx;
+
+  cpuid(1, &a, &b, &c, &edx);
+  if (!(edx & CPUID1_EDX_PAT)) {
+    kprintf("[mmio] no PAT: PCD|PWT mappings are uncached\n");
+    return;
+  }
+  uint64_t found = msr_read(MSR_IA32_PAT);
+  if (found != PAT_KERNEL)
+    pat_write(PAT_KERNEL);
+  kprintf("[mmio] PAT 0x%lx%s: PCD|PWT mappings are uncached\n", PAT_KERNEL,
+          found == PAT_KERNEL ? " (as found)" : " (set; was different)");
+  if (found != PAT_KERNEL)
+    kprintf("[mmio] the firmware had left PAT 0x%lx\n", found);
+}
+
+bool
+mmio_uncached_type(void)
+{
+  uint32_t a, b, c, edx;
+
+  cpuid(1, &a, &b, &c, &edx);
+  if (!(edx & CPUID1_EDX_PAT))
+    return true;
+  return ((msr_read(MSR_IA32_PAT) >> (PAT_ENTRY_MMIO * 8)) & 0xFF) == PAT_UC;
+}
 
 static uint64_t
 leaf_flags(unsigned flags)

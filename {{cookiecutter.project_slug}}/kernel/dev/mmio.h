@@ -1,12 +1,21 @@
 #ifndef MMIO_H
 #define MMIO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 // Mapping flags for mmio_map.
 #define MMIO_WRITABLE (1u << 0)
 #define MMIO_UNCACHED (1u << 1) // PCD|PWT: device registers, never cached
 #define MMIO_NO_EXEC  (1u << 2) // applied when EFER.NXE is on
+
+// Program the PAT so that MMIO_UNCACHED (PCD|PWT) means UC whatever the
+// firmware left in it, and log it. Call once, before the first mmio_map,
+// with interrupts off.
+void mmio_init(void);
+
+// Whether PCD|PWT selects UC now (for self-tests).
+bool mmio_uncached_type(void);
 
 // Map `pages` 4 KiB pages of physical memory at `phys` to virtual `virt`
 // (both page aligned), replacing what was there, and flush the TLB for them.

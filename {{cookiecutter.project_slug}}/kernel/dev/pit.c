@@ -6,6 +6,7 @@
 // Intel 8254 datasheet (order no. 231164), and the PC/AT "system control
 // port B" at 0x61.
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86.h"
@@ -27,7 +28,7 @@
 
 static uint8_t port_b_idle; // port B with gate and speaker off
 
-void
+bool
 pit_countdown_start(void)
 {
   port_b_idle = inb(PORT_B) & ~(PORT_B_GATE2 | PORT_B_SPEAKER);
@@ -40,10 +41,14 @@ pit_countdown_start(void)
 
   // The count is loaded on the first clock after the gate rises, and until
   // then a read returns whatever was left before. Once the value changes the
-  // counter is loaded and counting.
+  // counter is loaded and counting. A PIT that is absent or gated off
+  // (some chipsets can stop its clock) never changes: give up.
   uint16_t first = pit_countdown_read();
-  while (pit_countdown_read() == first)
-    cpu_pause();
+  for (long i = 0; i < PIT_STILL_READS; i++)
+    if (pit_countdown_read() != first)
+      return true;
+  pit_countdown_stop();
+  return false;
 }
 
 uint16_t

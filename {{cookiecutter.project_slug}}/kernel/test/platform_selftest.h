@@ -10,6 +10,9 @@ bool selftest_gdt_tss(void);
 bool selftest_idt_breakpoint(void);
 bool selftest_idt_invalid_opcode(void);
 bool selftest_lapic_timer_ticks(void);
+bool selftest_lapic_registers(void);
+bool selftest_lapic_error_lvt(void);
+bool selftest_mmio_uncached(void);
 bool selftest_acpi_lapic_address(void);
 
 #endif

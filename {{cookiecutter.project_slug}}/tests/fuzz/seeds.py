@@ -133,8 +133,8 @@ def table(signature, body, revision=1):
     return checksum_fixed(header + body, 9)
 
 
-def madt(entries, lapic=0xFEE00000, flags=1):
-    return table(b"APIC", struct.pack("<II", lapic, flags) + b"".join(entries), revision=4)
+def madt(entries, lapic=0xFEE00000, flags=1, revision=4):
+    return table(b"APIC", struct.pack("<II", lapic, flags) + b"".join(entries), revision=revision)
 
 
 def lapic(uid, apic_id, flags=1):
@@ -219,6 +219,19 @@ def acpi_seeds():
                   lapic_override(0x123400000), struct.pack("<BB14x", 6, 16),
                   struct.pack("<BB3x", 0x7F, 5), struct.pack("<BB", 0x80, 2)])
     yield "madt-alone", acpi_input(0, [(0, every)], size=len(every))
+    # Real firmware: CPUs listed as local APIC and again as x2APIC entries,
+    # a local APIC entry with ID 0xFF, online-capable CPUs (ACPI 6.3, MADT
+    # revision 5), and an HPET table, behind an XSDT that lists them.
+    dup_madt = madt([x2apic(0), lapic(0, 0), lapic(1, 1), lapic(2, 2, 2), lapic(3, 0xFF),
+                     x2apic(1), x2apic(2, 2), x2apic(0x100), x2apic(0x101, 2),
+                     ioapic(0, 0xFEC00000, 0)], revision=5)
+    hpet_table = table(b"HPET", struct.pack("<IBBBBQBHB", 0x8086A201, 0, 64, 0, 0,
+                                            0xFED00000, 0, 0x80, 0))
+    firmware = [(0, rsdp(2, 0, at(0x80))),
+                (0x80, root(b"XSDT", [at(0x100), at(0x180), at(0x200), at(0x180)])),
+                (0x100, facp), (0x180, hpet_table), (0x200, dup_madt)]
+    yield "rsdp2-xsdt-madt-duplicates-hpet", acpi_input(0, firmware)
+    yield "madt-alone-duplicates", acpi_input(0, [(0, dup_madt)], size=len(dup_madt))
     many = madt([lapic(i, i) for i in range(70)] + [ioapic(i, 0xFEC00000 + i * 0x1000, i * 24)
                                                     for i in range(10)])
     yield "madt-alone-many", acpi_input(0, [(0, many)], size=len(many))

@@ -5,6 +5,8 @@
 // The mapper hands out a heap copy of exactly the bytes asked for, so ASan
 // stops any read past what was mapped, not only past the image; addresses
 // outside the image, or longer than the kernel's ACPI area, are refused.
+// Releasing frees the copies made since the mark, so ASan also stops a
+// read through a pointer the parser gave back.
 // The results are then checked against the image (__builtin_trap on a
 // broken promise of acpi.h).
 //
@@ -15,8 +17,9 @@
 //                       of dying at a checksum (the parser still checks).
 //   FLAG_TORN_READS     the mapper's copies of more than a table header
 //                       get their length field changed, as if the table
-//                       changed between the header's mapping and the full
-//                       one: acpi_table_map must notice, not trust either.
+//                       changed between the header's mapping and the next
+//                       one: acpi_table_check must notice, not trust either
+//                       (its first piece always holds more than the header).
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,6 +30,7 @@
 #include <string.h>
 
 #include "acpi/acpi.c"
+#include "acpi/hpet.c"
 #include "acpi/madt.c"
 
 #define IMAGE_BASE         0xE0000ULL // phys of image[0]
@@ -96,12 +100,26 @@ fuzz_map(void *context, uint64_t phys, uint64_t length)
   return copy;
 }
 
+static unsigned
+fuzz_mark(void *context)
+{
+  (void)context;
+  return (unsigned)copy_count;
+}
+
+static void
+fuzz_release(void *context, unsigned mark)
+{
+  (void)context;
+  CHECK(mark <= copy_count);
+  while (copy_count > mark)
+    free(copies[--copy_count]);
+}
+
 static void
 free_copies(void)
 {
-  for (size_t i = 0; i < copy_count; i++)
-    free(copies[i]);
-  copy_count = 0;
+  fuzz_release(NULL, 0);
 }
 
 static uint32_t
@@ -210,8 +228,9 @@ check_record(const struct acpi_table *t)
   if (t->status != ACPI_OK)
     return;
   CHECK(!torn_reads || t->length == HEADER_SIZE);
-  // A table that passed: all of it is in the image and sums to zero.
-  CHECK(t->length >= HEADER_SIZE && t->length <= MAP_LIMIT);
+  // A table that passed: all of it is in the image and sums to zero (it
+  // was read in pieces, so it may be longer than the window).
+  CHECK(t->length >= HEADER_SIZE);
   CHECK(in_image(t->phys, t->length, &offset));
   CHECK(sum(image + offset, t->length) == 0);
 }
@@ -222,9 +241,11 @@ static void
 check_madt(const struct madt_info *madt, uint32_t length)
 {
   CHECK(length >= MADT_ENTRIES);
-  uint64_t lapics = (uint64_t)madt->cpus + madt->cpus_unusable;
-  CHECK(madt->x2apic_entries <= lapics);
-  uint64_t need = (lapics - madt->x2apic_entries) * MADT_LEN_LAPIC +
+  // Every processor entry is counted once, in exactly one of the four.
+  CHECK((uint64_t)madt->cpus + madt->cpus_hotplug + madt->cpus_disabled +
+            madt->cpus_ignored ==
+        (uint64_t)madt->lapic_entries + madt->x2apic_entries);
+  uint64_t need = (uint64_t)madt->lapic_entries * MADT_LEN_LAPIC +
                   (uint64_t)madt->x2apic_entries * MADT_LEN_X2APIC +
                   (uint64_t)madt->ioapic_count * MADT_LEN_IOAPIC +
                   (uint64_t)madt->override_count * MADT_LEN_OVERRIDE +
@@ -235,9 +256,9 @@ check_madt(const struct madt_info *madt, uint32_t length)
   if (!madt->lapic_overridden)
     CHECK(madt->lapic_address <= UINT32_MAX);
   unsigned ids = madt->cpus < MADT_MAX_CPUS ? madt->cpus : MADT_MAX_CPUS;
-  if (madt->x2apic_entries == 0) // local APIC entries: 8-bit IDs
+  if (madt->x2apic_entries == 0) // local APIC entries: 8-bit IDs, not 0xFF
     for (unsigned i = 0; i < ids; i++)
-      CHECK(madt->cpu_apic_ids[i] <= 0xFF);
+      CHECK(madt->cpu_apic_ids[i] < 0xFF);
 }
 
 static bool
@@ -286,7 +307,7 @@ check_info(const struct acpi_rsdp *rsdp, bool parsed,
     check_record(t);
     ok += t->status == ACPI_OK;
     if (!madt_length && t->status == ACPI_OK && t->length >= MADT_ENTRIES &&
-        memcmp(t->signature, "APIC", 4) == 0)
+        t->length <= MAP_LIMIT && memcmp(t->signature, "APIC", 4) == 0)
       madt_length = t->length;
   }
   for (unsigned i = kept; i < ACPI_MAX_TABLES; i++)
@@ -300,6 +321,17 @@ check_info(const struct acpi_rsdp *rsdp, bool parsed,
     check_madt(&info->madt, madt_length ? madt_length : MAP_LIMIT);
   else
     CHECK(all_zero(&info->madt, sizeof(info->madt)));
+  // The tables kept mapped are still readable (ASan) and still valid.
+  const struct acpi_sdt_header *mapped[] = {info->fadt_table, info->madt_table,
+                                            info->hpet_table};
+  for (unsigned i = 0; i < 3; i++)
+    if (mapped[i])
+      CHECK(mapped[i]->length <= MAP_LIMIT &&
+            sum((const uint8_t *)mapped[i], mapped[i]->length) == 0);
+  CHECK(info->madt_found == (info->madt_table != NULL));
+  CHECK(info->hpet_found == (info->hpet_table != NULL));
+  if (!info->hpet_found)
+    CHECK(all_zero(&info->hpet, sizeof(info->hpet)));
 }
 
 // The MADT parser on its own, on any checked table at the image's start,
@@ -307,7 +339,7 @@ check_info(const struct acpi_rsdp *rsdp, bool parsed,
 static void
 check_madt_alone(void)
 {
-  const struct acpi_mapper mapper = {fuzz_map, NULL};
+  const struct acpi_mapper mapper = {fuzz_map, NULL, fuzz_mark, fuzz_release};
   const struct acpi_sdt_header *table = NULL;
   struct acpi_table record;
   struct madt_info madt;
@@ -328,7 +360,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   static struct acpi_info info;
-  const struct acpi_mapper mapper = {fuzz_map, NULL};
+  const struct acpi_mapper mapper = {fuzz_map, NULL, fuzz_mark, fuzz_release};
 
   if (size < 1)
     return 0;

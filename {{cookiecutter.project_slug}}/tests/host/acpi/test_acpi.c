@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "acpi/acpi.c"
+#include "acpi/hpet.c"
 #include "acpi/madt.c"
 
 #define MEM_BASE   0x10000u // physical address of mem[0]
@@ -48,7 +49,7 @@ test_map(void *context, uint64_t phys, uint64_t length)
   return mem + (phys - MEM_BASE);
 }
 
-static const struct acpi_mapper mapper = {test_map, NULL};
+static const struct acpi_mapper mapper = {.map = test_map};
 
 static int
 setup(void **state)
@@ -474,10 +475,10 @@ test_table_oversized_length(void **state)
   put_u32(mem + 0x3F04, 0x200);
   assert_int_equal(acpi_table_map(&mapper, AT(0x3F00), NULL, &record, &table),
                    ACPI_UNMAPPABLE);
-  // The largest length there is.
+  // The largest length there is: no table is that long, nothing is read.
   put_u32(mem + 0x3F04, 0xFFFFFFFF);
   assert_int_equal(acpi_table_map(&mapper, AT(0x3F00), NULL, &record, &table),
-                   ACPI_UNMAPPABLE);
+                   ACPI_BAD_LENGTH);
   // Readable, but longer than the mapper's area holds.
   put_table(0x1000, "DSDT", 0x2000, NULL, 0);
   map_limit = 0x1000;
@@ -585,7 +586,8 @@ test_madt_every_entry_type(void **state)
   assert_int_equal(madt.cpus, 2);
   assert_int_equal(madt.cpu_apic_ids[0], 0);
   assert_int_equal(madt.cpu_apic_ids[1], 300);
-  assert_int_equal(madt.cpus_unusable, 3);
+  assert_int_equal(madt.cpus_disabled, 3); // revision 1: bit 1 is reserved
+  assert_int_equal(madt.cpus_hotplug, 0);
   assert_int_equal(madt.x2apic_entries, 2);
   assert_int_equal(madt.ioapic_count, 2);
   assert_int_equal(madt.ioapics[1].id, 5);
@@ -745,6 +747,159 @@ test_madt_malformed_still_found(void **state)
   assert_non_null(strstr(log_text, "MADT: malformed entry"));
 }
 
+// The MADT at `offset` as revision `revision`, checksum fixed.
+static void
+set_revision(uint32_t offset, uint8_t revision)
+{
+  mem[offset + offsetof(struct acpi_sdt_header, revision)] = revision;
+  fix_checksum(mem + offset, table_at(offset)->length,
+               offsetof(struct acpi_sdt_header, checksum));
+}
+
+// Firmware lists CPUs with IDs below 0xFF as local APIC entries and, for
+// x2APIC-aware OSes, again as x2APIC entries (in either order): each CPU
+// counts once; x2APIC entries from 0xFF up are CPUs of their own.
+static void
+test_madt_cpu_listed_twice_counted_once(void **state)
+{
+  (void)state;
+  struct madt_info madt;
+  struct madt_image m;
+  madt_start(&m, 0xFEE00000, 1);
+  madt_x2apic(&m, 0, 1); // before the local APIC entry it repeats
+  madt_lapic(&m, 0, 0, 1);
+  madt_lapic(&m, 1, 1, 1);
+  madt_x2apic(&m, 1, 1);
+  madt_x2apic(&m, 0xFF, 1);  // needs an x2APIC entry: a CPU of its own
+  madt_x2apic(&m, 0x100, 1); // likewise
+  put_madt(0x800, &m);
+
+  assert_int_equal(acpi_madt_parse(table_at(0x800), &madt), ACPI_OK);
+  assert_int_equal(madt.cpus, 4);
+  assert_int_equal(madt.cpu_apic_ids[0], 0);
+  assert_int_equal(madt.cpu_apic_ids[1], 1);
+  assert_int_equal(madt.cpu_apic_ids[2], 0xFF);
+  assert_int_equal(madt.cpu_apic_ids[3], 0x100);
+  assert_int_equal(madt.cpus_ignored, 2);
+  assert_int_equal(madt.lapic_entries, 2);
+  assert_int_equal(madt.x2apic_entries, 4);
+}
+
+// Without local APIC entries, x2APIC entries with small IDs are the CPUs.
+static void
+test_madt_x2apic_only(void **state)
+{
+  (void)state;
+  struct madt_info madt;
+  struct madt_image m;
+  madt_start(&m, 0xFEE00000, 0);
+  madt_x2apic(&m, 0, 1);
+  madt_x2apic(&m, 1, 1);
+  madt_lapic(&m, 0, 0xFF, 0); // a placeholder: no CPU, and no local APIC CPU
+  put_madt(0x800, &m);
+
+  assert_int_equal(acpi_madt_parse(table_at(0x800), &madt), ACPI_OK);
+  assert_int_equal(madt.cpus, 2);
+  assert_int_equal(madt.cpus_ignored, 1);
+}
+
+// A local APIC entry with ID 0xFF describes no processor, enabled or not.
+static void
+test_madt_lapic_id_ff_ignored(void **state)
+{
+  (void)state;
+  struct madt_info madt;
+  struct madt_image m;
+  madt_start(&m, 0xFEE00000, 1);
+  madt_lapic(&m, 0, 0, 1);
+  madt_lapic(&m, 1, 0xFF, 1);
+  madt_lapic(&m, 2, 0xFF, 0);
+  put_madt(0x800, &m);
+
+  assert_int_equal(acpi_madt_parse(table_at(0x800), &madt), ACPI_OK);
+  assert_int_equal(madt.cpus, 1);
+  assert_int_equal(madt.cpus_disabled, 0);
+  assert_int_equal(madt.cpus_ignored, 2);
+}
+
+// ACPI 6.3 (MADT revision 5): a CPU that is not enabled but online capable
+// may be added later; one that is neither is never used. Before revision 5
+// the bit is reserved and means nothing. Enabled wins over online capable.
+static void
+test_madt_online_capable(void **state)
+{
+  (void)state;
+  struct madt_info madt;
+  struct madt_image m;
+  madt_start(&m, 0xFEE00000, 1);
+  madt_lapic(&m, 0, 0, 1); // enabled
+  madt_lapic(&m, 1, 1, 2); // online capable
+  madt_lapic(&m, 2, 2, 0); // disabled
+  madt_lapic(&m, 3, 3, 3); // both bits: enabled
+  madt_x2apic(&m, 0x200, 2);
+  put_madt(0x800, &m);
+
+  set_revision(0x800, 5);
+  assert_int_equal(acpi_madt_parse(table_at(0x800), &madt), ACPI_OK);
+  assert_int_equal(madt.cpus, 2);
+  assert_int_equal(madt.cpus_hotplug, 2);
+  assert_int_equal(madt.cpus_disabled, 1);
+
+  set_revision(0x800, 4);
+  assert_int_equal(acpi_madt_parse(table_at(0x800), &madt), ACPI_OK);
+  assert_int_equal(madt.cpus, 2);
+  assert_int_equal(madt.cpus_hotplug, 0);
+  assert_int_equal(madt.cpus_disabled, 3);
+}
+
+// A skipped table's line names it by its signature.
+static void
+test_skipped_table_named(void **state)
+{
+  (void)state;
+  struct acpi_info info;
+  uint64_t entries[] = {AT(0x400), MEM_BASE + MEM_SIZE + 0x1000, AT(0x800)};
+  put_table(0x400, "SSDT", 0x3000, NULL, 0);
+  mem[0x400 + 0x2000] ^= 1;
+  put_simple_madt(0x3800);
+  entries[2] = AT(0x3800);
+  put_root(0x100, false, entries, 3);
+  struct acpi_rsdp r = make_rsdp(0, AT(0x100), 0);
+
+  assert_true(acpi_parse(&mapper, &r, &info));
+  assert_non_null(
+      strstr(log_text, "SSDT at 0x10400, 12288 bytes: bad checksum, skipped"));
+  assert_non_null(strstr(log_text, "entry 1 at 0x15000: header unreadable"));
+  assert_null(strstr(log_text, "????"));
+  assert_true(info.madt_found);
+}
+
+// The HPET table: where the registers are, and in which address space.
+static void
+test_hpet_table(void **state)
+{
+  (void)state;
+  struct acpi_hpet hpet;
+  uint8_t body[20] = {0x01, 0xA2, 0x86, 0x80, 0, 64, 0, 0};
+  put_u64(body + 8, 0xFED00000);
+  body[16] = 3;    // HPET number
+  body[17] = 0x37; // minimum tick, low byte
+  put_table(0x400, "HPET", 56, body, sizeof(body));
+
+  assert_int_equal(acpi_hpet_parse(table_at(0x400), &hpet), ACPI_OK);
+  assert_int_equal(hpet.address, 0xFED00000);
+  assert_true(hpet.address_in_memory);
+  assert_int_equal(hpet.event_timer_block_id, 0x8086A201);
+  assert_int_equal(hpet.number, 3);
+  assert_int_equal(hpet.min_tick, 0x37);
+  body[4] = 1; // system I/O space
+  put_table(0x400, "HPET", 56, body, sizeof(body));
+  assert_int_equal(acpi_hpet_parse(table_at(0x400), &hpet), ACPI_OK);
+  assert_false(hpet.address_in_memory);
+  put_table(0x400, "HPET", 52, body, 16);
+  assert_int_equal(acpi_hpet_parse(table_at(0x400), &hpet), ACPI_BAD_LENGTH);
+}
+
 int
 main(void)
 {
@@ -803,6 +958,16 @@ main(void)
                                       teardown),
       cmocka_unit_test_setup_teardown(test_madt_malformed_still_found, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_madt_cpu_listed_twice_counted_once,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_madt_x2apic_only, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_madt_lapic_id_ff_ignored, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_madt_online_capable, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_skipped_table_named, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_hpet_table, setup, teardown),
   };
   return cmocka_run_group_tests_name("acpi", tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
-// Host tests of the ACPI area (kernel/acpi/area.c). "Physical memory" is a
-// buffer of bytes whose values name their address; the window is ordinary
-// memory, and the map callback copies physical pages into it, as the MMU
-// would show them. After any sequence of requests, every pointer the area
-// returned must still show the bytes of the range it was asked for.
+// Host tests of the ACPI area (kernel/acpi/area.c): mapping, releasing to a
+// mark, lending its top pages. "Physical memory" is a buffer of bytes whose
+// values name their address; the window is ordinary memory, and the map
+// callback copies physical pages into it, as the MMU would show them. After
+// any sequence of requests, every pointer the area returned must still
+// show the bytes of the range it was asked for.
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -248,6 +249,52 @@ test_returned_ranges_stay_readable(void **state)
     assert_shows(pointers[i], starts[i], lengths[i]);
 }
 
+// Releasing to a mark hands the pages mapped since back: the next table
+// gets them, what was mapped before the mark stays, and the peak is kept.
+static void
+test_release_hands_pages_back(void **state)
+{
+  struct sim *s = *state;
+  uint64_t kept = PHYS_BASE + 2 * PAGE + 0x10;
+
+  const void *root = acpi_area_map(&s->area, kept, 100);
+  unsigned mark = acpi_area_mark(&s->area);
+  assert_non_null(acpi_area_map(&s->area, PHYS_BASE + 10 * PAGE, 3 * PAGE));
+  assert_int_equal(s->area.next_slot, 4);
+  acpi_area_release(&s->area, mark);
+  assert_int_equal(s->area.next_slot, 1);
+  assert_int_equal(s->area.peak, 4);
+  // The released pages go to the next table; the kept one still shows.
+  const void *next = acpi_area_map(&s->area, PHYS_BASE + 20 * PAGE, 5 * PAGE);
+  assert_ptr_equal(next, s->window + PAGE);
+  assert_shows(next, PHYS_BASE + 20 * PAGE, 5 * PAGE);
+  assert_shows(root, kept, 100);
+  // A mark at or above the top releases nothing.
+  acpi_area_release(&s->area, 5);
+  assert_int_equal(s->area.next_slot, 6);
+  acpi_area_release(&s->area, 0);
+  assert_int_equal(s->area.next_slot, 0);
+  assert_int_equal(s->area.count, 0);
+}
+
+// Pages taken off the top are refused to tables and never taken while in
+// use; the window is never emptied.
+static void
+test_take_top(void **state)
+{
+  struct sim *s = *state;
+
+  assert_non_null(acpi_area_map(&s->area, PHYS_BASE, 6 * PAGE));
+  assert_int_equal(acpi_area_take_top(&s->area, 3), 0); // pages 5.. in use
+  assert_int_equal(acpi_area_take_top(&s->area, WINDOW_PAGES), 0);
+  assert_int_equal(acpi_area_take_top(&s->area, 0), 0);
+  uint64_t top = acpi_area_take_top(&s->area, 1);
+  assert_int_equal(top, (uintptr_t)s->window + 7 * PAGE);
+  assert_int_equal(s->area.pages, 7);
+  assert_null(acpi_area_map(&s->area, PHYS_BASE + 20 * PAGE, 2 * PAGE));
+  assert_non_null(acpi_area_map(&s->area, PHYS_BASE + 20 * PAGE, PAGE));
+}
+
 int
 main(void)
 {
@@ -272,6 +319,9 @@ main(void)
                                       teardown),
       cmocka_unit_test_setup_teardown(test_returned_ranges_stay_readable, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_release_hands_pages_back, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_take_top, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
