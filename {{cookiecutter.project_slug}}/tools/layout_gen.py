@@ -257,9 +257,9 @@ def _paging_section(layout):
              "kernel never reads or writes them.", ""]
             + _table(["Start", "End (incl.)", "Table"], rows)
             + ["", "Stage2 maps two windows onto physical [0, 2 MiB):", "",
-               "* `0x0000000000000000` - `0x00000000001FFFFF`: identity map (dropped by the kernel)",
-               "* %s - %s: the kernel window (kept)" % (_addr(L.kernel_virt_base),
-                                                        _addr(L.kernel_virt_base + 2 * MIB - 1)),
+               "* `0x0000000000000000` - `0x00000000001FFFFF`: identity map (not in the kernel's own tables)",
+               "* %s - %s: the kernel window (the kernel's own tables map it again)"
+               % (_addr(L.kernel_virt_base), _addr(L.kernel_virt_base + 2 * MIB - 1)),
                "",
                "The kernel's own tables map physical [0, 2 MiB) at the same place (with per-section "
                "rights) and physical [2 MiB, 4 MiB) at %s - %s; they have no identity map."
