@@ -338,10 +338,10 @@ paging_prepare(uint64_t va)
 }
 
 #if LAYOUT_AUTOMAP_ENABLED
-// Set while an automap fault is being handled: a page fault inside the
-// handler (in the PMM or the mapper, whose state is then half-changed) is
-// reported instead of handled on top of it.
-static bool automap_busy;
+// The address of the automap fault being handled, 0 when none: a page
+// fault inside the handler (in the PMM or the mapper, whose state is then
+// half-changed) is reported instead of handled on top of it.
+static uint64_t automap_address;
 
 static bool
 automap(uint64_t address)
@@ -364,6 +364,12 @@ bool
 paging_handle_fault(uint64_t address, uint64_t error_code)
 {
 #if LAYOUT_AUTOMAP_ENABLED
+  if (automap_address != 0) {
+    kprintf("[paging] page fault at %p while the automap fault at %p was "
+            "being handled: not automapped\n",
+            (void *)address, (void *)automap_address);
+    return false;
+  }
   if (error_code & PF_PRESENT)
     return false; // a protection fault: never automapped
   if (address - LAYOUT_AUTOMAP_BASE >= LAYOUT_AUTOMAP_SIZE) {
@@ -372,15 +378,9 @@ paging_handle_fault(uint64_t address, uint64_t error_code)
             (void *)(LAYOUT_AUTOMAP_BASE + LAYOUT_AUTOMAP_SIZE - 1));
     return false;
   }
-  if (automap_busy) {
-    kprintf("[paging] page fault at %p while an automap fault was being "
-            "handled: not automapped\n",
-            (void *)address);
-    return false;
-  }
-  automap_busy = true;
+  automap_address = address;
   bool handled = automap(address);
-  automap_busy = false;
+  automap_address = 0;
   return handled;
 #else
   (void)error_code;

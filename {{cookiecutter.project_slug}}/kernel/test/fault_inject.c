@@ -185,6 +185,17 @@ fault_automap(void)
   kernel_finish(true);
 }
 
+// A page fault inside the automap handler is reported, not handled on top
+// of the first: with the PMM's state page unmapped, the handler's
+// pmm_alloc_page faults.
+static void
+fault_automap_reenter(void)
+{
+  paging_unmap(LAYOUT_PMM_AREA_BASE);
+  *(volatile uint64_t *)LAYOUT_AUTOMAP_BASE = 1;
+  kprintf("[fault] automap_reenter: the write was served\n");
+}
+
 // A page mapped in the recursive slot would be written into the live page
 // tables: paging_map must refuse it with a panic.
 static void
@@ -206,6 +217,7 @@ static const struct fault faults[] = {
     {"pmm_exhaust", fault_pmm_exhaust},
     {"fba_exhaust", fault_fba_exhaust},
     {"automap", fault_automap},
+    {"automap_reenter", fault_automap_reenter},
     {"map_page_table_slot", fault_map_page_table_slot},
 };
 
