@@ -271,3 +271,24 @@ def test_e820_ram_beyond_the_physical_address_width_is_ignored(project):
     assert passed, log[-3000:]
     assert "[e820] 4194304 KiB of usable RAM lies beyond the CPU's 40-bit physical address space" in log
     assert int(ready_values(log)["mem_total_kib"]) <= 128 * 1024
+
+
+def test_nmi_stays_masked_from_the_last_bios_call_to_the_kernel_idt(project, tmp_path):
+    """Bochs logs every write to the CMOS index port (0x70), whose bit 7 masks
+    NMI. BIOS calls write it with bit 7 clear (floppy type, memory size), so
+    stage2 masks NMI again at each switch out of real mode: the write before
+    the kernel's unmask (0x0D, once its IDT is loaded) must be stage2's mask
+    (0x8D), and the kernel's unmask the last one."""
+    log = tmp_path / "bochs.log"
+    with open(os.path.join(project, "build", "test", "gen", "bochsrc")) as handle:
+        config = handle.read()
+    assert "\nlog: -\n" in config and "\ndebug: action=ignore\n" in config
+    config = config.replace("\nlog: -\n", "\nlog: %s\n" % log)
+    config = config.replace("\ndebug: action=ignore\n", "\ndebug: action=ignore, cmos=report\n")
+    rc = tmp_path / "bochsrc"
+    rc.write_text(config)
+    passed, output = boot(project, "bochs", options=["--bochsrc", str(rc)])
+    assert passed, output[-3000:]
+    writes = re.findall(r"CMOS write to address: 0x0070 = 0x([0-9a-f]{2})", log.read_text(errors="replace"))
+    assert writes[-2:] == ["8d", "0d"], writes[-12:]
+    assert writes.count("8d") >= 2, writes  # each unreal-mode entry and the long-mode switch

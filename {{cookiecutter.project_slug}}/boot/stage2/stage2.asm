@@ -38,7 +38,6 @@ stage2_start:
         mov [tsc_stage2], eax
         mov [tsc_stage2 + 4], edx
 
-        call nmi_mask                   ; until the kernel's IDT: no NMI mid-switch
         call a20_enable                 ; needed to copy above 1 MiB
         call kernel_load                ; KERNEL.BIN -> LAYOUT_KERNEL_LOAD_ADDR
         rdtsc
