@@ -88,7 +88,10 @@ IVT_BDA_END = 0x500                 # interrupt vectors + BIOS data area
 REAL_MODE_STACK = (0x7800, 0x7C00)  # stage1 sets SS:SP = 0:0x7C00
 BOOT_SECTOR = (0x7C00, 0x7E00)
 SEGMENT0_END = 0x10000              # segment 0 with 16-bit offsets
-EBDA_BASE = 0x9FC00                 # lowest EBDA start on QEMU and Bochs
+# The lowest EBDA start the layout leaves room for: conventional memory may
+# end at 608 KiB (a large EBDA, option ROMs). QEMU and Bochs start theirs at
+# 0x9FC00; stage2 checks the real figure (INT 12h and the BDA) at boot.
+EBDA_BASE = 0x98000
 HOLE_BASE = 0xA0000                 # VGA memory and ROMs up to 1 MiB
 ONE_MIB = 0x100000
 TWO_MIB = 0x200000                  # the initial page tables map [0, 2 MiB)
@@ -131,8 +134,9 @@ PHASES = collections.OrderedDict([
     (1, ("stage1", "the boot sector finds and loads STAGE2.BIN")),
     (2, ("stage2-load", "stage2 reads KERNEL.BIN through the FAT buffer; BIOS in use")),
     (3, ("stage2-info", "stage2 collects the E820 map and the RSDP; BIOS still in use")),
-    (4, ("handoff", "no more BIOS calls: page tables built, long mode entered")),
-    (5, ("kernel", "the kernel runs")),
+    (4, ("handoff", "no more BIOS calls: stage2 builds the boot page tables and enters long mode; the kernel "
+                    "starts on them")),
+    (5, ("kernel", "the kernel runs on its own page tables (PMM pages)")),
 ])
 
 LICENSES = ("MIT", "BSD-2-Clause", "Apache-2.0", "Unlicense")
@@ -239,12 +243,15 @@ RULES = (
          "Paragraph alignment keeps real-mode segment arithmetic exact and the stack aligned.",
          ("fat_buffer_addr", "e820_buffer_addr", "stage2_addr", "stage2_stack_top")),
     Rule("stage2-stack-window", "The stage2 stack reserve [stage2_stack_top - 0x1000, stage2_stack_top) "
-         "lies in [0x500, 0x9FC00).", "Conventional memory above the IVT/BDA and below the EBDA.",
-         ("stage2_stack_top",)),
-    Rule("boot-pages-window", "The boot page tables lie in [0x500, 0xA0000) and the PMM bootstrap pages in "
-         "[0x500, 0x9FC00), or either in [0x100000, 0x200000).", "RAM below the VGA/ROM hole, or inside the "
-         "first 2 MiB that the initial page tables map. The PMM bootstrap pages stay in use for good, so they "
-         "keep out of the EBDA (stage2 checks INT 12h at boot); the page tables may cover it, as the seed's do.",
+         "lies in [0x500, 0x98000).", "Conventional memory above the IVT/BDA and below the lowest EBDA start "
+         "the layout allows for (608 KiB).", ("stage2_stack_top",)),
+    Rule("boot-pages-window", "The boot page tables and the PMM bootstrap pages lie in [0x500, 0x98000) or in "
+         "[0x100000, 0x200000).", "RAM the loader and kernel may write: below the EBDA, or inside the first "
+         "2 MiB that the initial page tables map. The EBDA belongs to the BIOS, whose SMM code (USB legacy "
+         "keyboard emulation, for one) keeps using it while the kernel runs, and it may start as low as "
+         "608 KiB (0x98000). The seed's tables at 0x9C000-0x9FFFF overwrote QEMU's EBDA at 0x9FC00 and were "
+         "kept for good; now the kernel builds its own from PMM pages, and stage2 halts if the BIOS reports "
+         "less conventional memory than the layout writes.",
          ("boot_page_tables_addr", "pmm_bootstrap_addr")),
     Rule("page-align", "Page tables, PMM bootstrap pages, and the kernel stack, BSS and load area have 4 KiB "
          "aligned bases, ends and sizes.", "They are mapped and handed out page by page.",
@@ -277,8 +284,9 @@ RULES = (
     Rule("virt-overlap", "The kernel window, PMM area, ACPI area, automap area (when enabled), LAPIC page and "
          "FBA do not overlap.", "Each area's page-table entries belong to one owner.",
          ("kernel_virt_base", "pmm_area_base", "acpi_area_base", "automap_base", "lapic_virt_addr", "fba_base")),
-    Rule("page-table-slot", "At least one higher-half PML4 slot (512 GiB) is free of every virtual area.",
-         "The kernel reaches its page tables through a recursive PML4 entry in the highest free slot.",
+    Rule("page-table-slot", "At least two higher-half PML4 slots (512 GiB each) are free of every virtual area.",
+         "The kernel reaches its page tables through a recursive PML4 entry in the highest free slot, and "
+         "zeroes each new table through the next free one before linking it.",
          ("pmm_area_size", "fba_size", "automap_size")),
     Rule("pmm-area-min", "pmm_area_size is at least 2M.", "The PMM keeps the area's last page unmapped as a "
          "guard and needs room before it.", ("pmm_area_size",)),
@@ -331,25 +339,27 @@ PHYS_REGIONS = (
     RegionSpec("stage2_stack", "stage2 protected-mode stack", ("stage2_stack_top",), (4, 4),
                "Stack reserve below stage2_stack_top while stage2 builds page tables and enters long mode.",
                16, "top", lambda v: (v["stage2_stack_top"] - STAGE2_STACK_RESERVE, v["stage2_stack_top"])),
-    RegionSpec("ebda", "EBDA", (), (0, 3),
-               "Extended BIOS data area (lowest start seen on QEMU and Bochs); stage2 scans it for the RSDP.",
+    RegionSpec("ebda", "EBDA", (), (0, 5),
+               "Extended BIOS data area, from the lowest start allowed for (608 KiB): the BIOS's, and its SMM "
+               "code's while the kernel runs; never written. Stage2 scans it for the RSDP.",
                1, None, lambda v: (EBDA_BASE, HOLE_BASE)),
     RegionSpec("hole", "VGA/ROM hole", (), (0, 5),
                "Video memory and option and system ROMs; never usable RAM.",
                1, None, lambda v: (HOLE_BASE, ONE_MIB)),
-    RegionSpec("page_tables", "boot page tables", ("boot_page_tables_addr",), (4, 5),
-               "PML4, PDPT, PD and PT built by stage2; the kernel keeps using them.",
+    RegionSpec("page_tables", "boot page tables", ("boot_page_tables_addr",), (4, 4),
+               "PML4, PDPT, PD and PT built by stage2; the kernel runs on them until paging_init loads its "
+               "own tables, built from PMM pages.",
                PAGE, "move",
                lambda v: (v["boot_page_tables_addr"], v["boot_page_tables_addr"] + BOOT_PAGE_TABLES_SIZE)),
     RegionSpec("pmm_bootstrap", "PMM bootstrap pages", ("pmm_bootstrap_addr",), (5, 5),
                "Region struct and stack bottom, PMM-area page directory and page table, "
                "used before the PMM can allocate.",
                PAGE, "move", lambda v: (v["pmm_bootstrap_addr"], v["pmm_bootstrap_addr"] + PMM_BOOTSTRAP_SIZE)),
-    RegionSpec("kernel_stack", "kernel stack", ("kernel_stack_base", "kernel_stack_size"), (5, 5),
+    RegionSpec("kernel_stack", "kernel stack", ("kernel_stack_base", "kernel_stack_size"), (4, 5),
                "Initial long-mode stack; stage2 sets RSP to its top.",
                PAGE, "move",
                lambda v: (v["kernel_stack_base"], v["kernel_stack_base"] + v["kernel_stack_size"])),
-    RegionSpec("kernel_bss", "kernel BSS", ("kernel_bss_base", "kernel_bss_size"), (5, 5),
+    RegionSpec("kernel_bss", "kernel BSS", ("kernel_bss_base", "kernel_bss_size"), (4, 5),
                "The kernel's zero-initialised data, cleared by the kernel entry.",
                PAGE, "move", lambda v: (v["kernel_bss_base"], v["kernel_bss_base"] + v["kernel_bss_size"])),
     RegionSpec("kernel_load", "kernel load area", ("kernel_load_addr", "kernel_area_end"), (2, 5),
@@ -609,7 +619,7 @@ def _check_emulator_memory(value):
 
 AUTO = "auto"
 UP, DOWN = 1, -1
-LOW_MEMORY_TOP = HOLE_BASE          # auto regions of conventional memory end here or lower
+LOW_MEMORY_TOP = EBDA_BASE          # auto regions of conventional memory end here or lower
 PMM_AREA_ANCHOR = 0xFFFFFF8000000000  # the last PML4 slot, which the kernel window shares
 FBA_AUTO_ALIGN = 256 * MIB          # the ACPI and automap areas grow without moving the FBA
 
@@ -619,7 +629,7 @@ PLACE_WINDOWS = {
     "e820_buffer": (IVT_BDA_END, SEGMENT0_END),
     "stage2": (IVT_BDA_END, SEGMENT0_END),
     "stage2_stack": (IVT_BDA_END, EBDA_BASE),
-    "page_tables": (IVT_BDA_END, HOLE_BASE),
+    "page_tables": (IVT_BDA_END, EBDA_BASE),
     "pmm_bootstrap": (IVT_BDA_END, EBDA_BASE),
     "kernel_stack": (ONE_MIB, TWO_MIB),
     "kernel_bss": (ONE_MIB, TWO_MIB),
@@ -658,8 +668,8 @@ AUTO_PLACES = (
               "packed downward from %s" % hx(LOW_MEMORY_TOP)),
     AutoPlace("stage2_stack_top", "stage2_stack", _low_start_of("page_tables"), DOWN, 16,
               "right below the boot page tables (when they are below 1 MiB), below the EBDA"),
-    AutoPlace("pmm_bootstrap_addr", "pmm_bootstrap", lambda v: LOW_MEMORY_TOP, DOWN, PAGE,
-              "packed downward from %s, below the EBDA" % hx(LOW_MEMORY_TOP)),
+    AutoPlace("pmm_bootstrap_addr", "pmm_bootstrap", _low_start_of("page_tables"), DOWN, PAGE,
+              "right below the boot page tables (when they are below 1 MiB), below the EBDA"),
     AutoPlace("kernel_stack_base", "kernel_stack", lambda v: ONE_MIB, UP, PAGE, "at 1 MiB"),
     AutoPlace("kernel_bss_base", "kernel_bss", _end_of("kernel_stack"), UP, PAGE,
               "right after the kernel stack"),
@@ -821,8 +831,9 @@ def _check_stage2_stack_window(v, raw):
     if top - STAGE2_STACK_RESERVE >= IVT_BDA_END and top <= EBDA_BASE:
         return []
     return [_v(v, raw, "stage2_stack_top", "stage2-stack-window",
-               "the stage2 stack reserve %s must lie in [0x500, 0x9FC00) (conventional memory below the "
-               "EBDA): use a top from 0x1500 to 0x9FC00" % rng(top - STAGE2_STACK_RESERVE, top))]
+               "the stage2 stack reserve %s must lie in [0x500, %s) (conventional memory below the lowest "
+               "EBDA start allowed for, 608 KiB): use a top from 0x1500 to %s"
+               % (rng(top - STAGE2_STACK_RESERVE, top), hx(EBDA_BASE), hx(EBDA_BASE)))]
 
 
 def _check_boot_pages_window(v, raw):
@@ -830,17 +841,15 @@ def _check_boot_pages_window(v, raw):
     for r in phys_regions(v):
         if r.key not in ("page_tables", "pmm_bootstrap"):
             continue
-        low_end = HOLE_BASE if r.key == "page_tables" else EBDA_BASE
+        low_end = EBDA_BASE
         low_ok = r.start >= IVT_BDA_END and r.end <= low_end
         high_ok = r.start >= ONE_MIB and r.end <= TWO_MIB
         if not (low_ok or high_ok):
-            where = ("below the VGA/ROM hole" if r.key == "page_tables"
-                     else "below the EBDA, since the kernel keeps using them")
             out.append(_v(v, raw, r.params[0], "boot-pages-window",
-                          "the %s %s must lie in [0x500, %s) or in [0x100000, 0x200000) (%s, or in the "
-                          "first 2 MiB the initial page tables map): use a value from 0x1000 to %s or from "
-                          "0x100000 to %s"
-                          % (r.name, rng(r.start, r.end), hx(low_end), where,
+                          "the %s %s must lie in [0x500, %s) (below the lowest EBDA start allowed for, "
+                          "608 KiB: the EBDA is the BIOS's) or in [0x100000, 0x200000) (in the first 2 MiB "
+                          "the initial page tables map): use a value from 0x1000 to %s or from 0x100000 to %s"
+                          % (r.name, rng(r.start, r.end), hx(low_end),
                              hx((low_end - r.size) // PAGE * PAGE), hx(TWO_MIB - r.size))))
     return out
 
@@ -948,6 +957,8 @@ def _check_phys_overlap(v, raw):
             first, last = max(a.lifetime[0], b.lifetime[0]), min(a.lifetime[1], b.lifetime[1])
             if first > last or not _overlaps(a, b):
                 continue
+            if "ebda" in (a.key, b.key):
+                continue   # the window rules report it, with a value that fits
             mover, other = _pick_mover(a, b, raw)
             out.append(_v(v, raw, mover.params[0], "phys-overlap",
                           "%s overlaps %s; both are live in %s: %s"
@@ -1056,21 +1067,32 @@ def page_table_slot(v):
     for r in virt_regions(v):
         if r.end > r.start:
             used.update(range(pml4_slot(r.start), pml4_slot(r.end - 1) + 1))
-    free = [slot for slot in range(FIRST_KERNEL_SLOT, 512) if slot not in used]
+    free = free_slots(v, used)
     return free[-1] if free else None
+
+
+def free_slots(v, used=None):
+    """The higher-half PML4 slots no virtual area touches, lowest first."""
+    if used is None:
+        used = set()
+        for r in virt_regions(v):
+            if r.end > r.start:
+                used.update(range(pml4_slot(r.start), pml4_slot(r.end - 1) + 1))
+    return [slot for slot in range(FIRST_KERNEL_SLOT, 512) if slot not in used]
 
 
 def _check_page_table_slot(v, raw):
     regions = virt_regions(v)
     if len(regions) < len(VIRT_REGIONS) - (0 if v.get("automap_enabled") is True else 1):
         return []      # an area did not parse; it has its own violation
-    if page_table_slot(v) is not None:
+    if len(free_slots(v)) >= 2:
         return []
     biggest = max((r for r in regions if len(r.spec.params) > 1), key=lambda r: r.size)
     param = biggest.spec.params[1]
     return [_v(v, raw, param, "page-table-slot",
-               "the virtual areas touch all 256 higher-half PML4 slots (512 GiB each), leaving none for "
-               "the kernel's recursive page-table mapping: make the %s smaller" % biggest.name)]
+               "the virtual areas leave %d of the 256 higher-half PML4 slots (512 GiB each) free; the kernel "
+               "needs two, for its recursive page-table mapping and for zeroing new tables: make the %s "
+               "smaller" % (len(free_slots(v)), biggest.name))]
 
 
 def _check_mbr_window(v, raw):

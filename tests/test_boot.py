@@ -8,6 +8,7 @@ wall-clock limit so that a hang fails instead of hanging the suite.
 import glob
 import os
 import re
+import struct
 
 import pytest
 
@@ -40,6 +41,44 @@ def test_size_report_lists_every_part(default_project):
     report = make(project, "size").stdout
     for part in ("stage1", "stage2", "kernel", "bss"):
         assert re.search(r"^%s\s+\d+\s+\d+" % part, report, re.M), report
+
+
+PT_LOAD = 1
+PF_X, PF_W = 1, 2
+
+
+def elf_load_segments(path):
+    """(vaddr, paddr, filesz, memsz, flags) of each PT_LOAD header of a 64-bit ELF file."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    segments = []
+    for i in range(phnum):
+        kind, flags, _off, vaddr, paddr, filesz, memsz, _align = struct.unpack_from(
+            "<IIQQQQQQ", data, phoff + i * phentsize)
+        if kind == PT_LOAD:
+            segments.append((vaddr, paddr, filesz, memsz, flags))
+    return segments
+
+
+def test_kernel_elf_program_headers_are_sound(default_project):
+    """kernel.elf's loadable segments read right in any ELF tool: no memory
+    size wraps around, none overlaps another, only the text is executable and
+    it is not writable, and the BSS is a segment of its own at kernel_bss_base
+    with no file bytes."""
+    project, _ = default_project
+    segments = elf_load_segments(os.path.join(project, "build", "kernel", "kernel.elf"))
+    for vaddr, paddr, filesz, memsz, flags in segments:
+        assert filesz <= memsz < 1 << 32 and vaddr + memsz <= 1 << 64, segments
+    for i, a in enumerate(segments):
+        for b in segments[i + 1:]:
+            assert a[0] + a[3] <= b[0] or b[0] + b[3] <= a[0], (a, b)
+            assert a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1], (a, b)
+    executable = [s for s in segments if s[4] & PF_X]
+    assert len(executable) == 1 and not executable[0][4] & PF_W
+    bss = [s for s in segments if s[1] == int(LAYOUT.DEFAULTS["kernel_bss_base"], 16)]
+    assert len(bss) == 1 and bss[0][2] == 0 and 0 < bss[0][3] <= 64 * 1024, segments
 
 
 def test_default_boots_in_qemu(default_project):

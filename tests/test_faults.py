@@ -6,11 +6,12 @@ BSS bigger than its area). tools/boot.py --halts requires the message exactly
 once and the machine still up, halted, a second later.
 """
 import os
+import re
 import subprocess
 
 import pytest
 
-from conftest import MTOOLS_ENV, bake, baked_with_test_image, boot, image_copy, make
+from conftest import MTOOLS_ENV, bake, baked_with_test_image, boot, image_copy, make, ready_values
 
 pytestmark = pytest.mark.slow
 
@@ -220,10 +221,14 @@ def test_kernel_without_trailer_is_refused(project, tmp_path):
     # builds make the checks fail to show the message and the halt.
     ("NO_CPUID", "stage2: this CPU has no CPUID instruction"),
     ("A20", "stage2: A20 could not be enabled"),
-    # Asks with a wrong signature, so the BIOS itself refuses the call.
-    ("NO_E820", "stage2: the BIOS gave no E820 memory map"),
+    # E820h (asked with a wrong signature, so the BIOS itself refuses),
+    # E801h (an unknown function) and AH=88h all fail.
+    ("NO_MEMORY_MAP", "stage2: the BIOS gave no memory map (INT 15h E820h, E801h and AH=88h all failed)"),
     # INT 12h answers 512 KiB, as on a machine with a large EBDA.
     ("SMALL_LOW_MEMORY", "stage2: not enough conventional memory: the BIOS reports 0x00000200 KiB"),
+    # INT 12h reports all 640 KiB free, but the BDA's EBDA pointer says the
+    # EBDA starts at 512 KiB, as on BIOSes whose INT 12h ignores it.
+    ("LOW_EBDA_POINTER", "stage2: not enough conventional memory: the BIOS reports 0x00000200 KiB"),
 ])
 def test_loader_failure_paths(project, emulator, fault, message):
     """Each loader failure says what went wrong, once, and halts."""
@@ -231,3 +236,77 @@ def test_loader_failure_paths(project, emulator, fault, message):
     make(project, "BUILD=" + build, "KERNEL_TEST=1", "LOADER_FAULT=" + fault,
          build + "/floppy.img")
     boots_to_halt(project, os.path.join(project, build, "floppy.img"), message, emulator)
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "bochs"])
+def test_loader_keeps_32_bit_registers_across_bios_calls(project, emulator):
+    """A BIOS may return from INT 10h with the upper halves of the 32-bit
+    registers changed (LOADER_FAULT=BIOS_CLOBBERS_HIGH makes it so): putc
+    saves them (pushad), so stage2's figures stay right and the kernel boots."""
+    build = "build/test-loader-BIOS_CLOBBERS_HIGH"
+    make(project, "BUILD=" + build, "KERNEL_TEST=1", "LOADER_FAULT=BIOS_CLOBBERS_HIGH",
+         build + "/floppy.img")
+    passed, log = boot(project, emulator, image=os.path.join(project, build, "floppy.img"))
+    assert passed, log
+    size = os.path.getsize(os.path.join(project, build, "kernel", "kernel.bin"))
+    assert "stage2: KERNEL.BIN 0x%08X bytes at 0x00120000" % size in log, log[:2000]
+    assert re.search(r"stage2: E820 entries: 0x0000[0-9A-F]{4}\n", log), log[:2000]
+    assert "0xDDDD" not in log.split("kernel started")[0], log[:2000]
+
+
+def loader_fault_image(project, fault):
+    """A test image whose loader is built with LOADER_FAULT=fault."""
+    build = "build/test-loader-" + fault
+    make(project, "BUILD=" + build, "KERNEL_TEST=1", "LOADER_FAULT=" + fault, build + "/floppy.img")
+    return os.path.join(project, build, "floppy.img")
+
+
+@pytest.mark.parametrize("emulator", ["qemu", "bochs"])
+@pytest.mark.parametrize("fault, line, least_kib", [
+    # Without E820h the map comes from E801h: all 128 MiB but the top
+    # 128 KiB QEMU and Bochs keep for ACPI.
+    ("NO_E820", "stage2: no E820 memory map; using INT 15h AX=E801h", 127 * 1024),
+    # Without E820h and E801h, AH=88h reaches only 64 MiB.
+    ("NO_E820_E801", "stage2: no E820 or E801h memory map; using INT 15h AH=88h", 63 * 1024),
+    # A BIOS whose EBX never returns to 0: the loader stops after 1024 calls.
+    ("E820_ENDLESS", "stage2: E820: the BIOS never ended its list; stopped after calls: 0x00000400",
+     127 * 1024),
+])
+def test_loader_memory_map_fallbacks(project, emulator, fault, line, least_kib):
+    """Where E820h is missing or never ends, the loader still hands over a
+    memory map, says how it got it, and the kernel boots with the RAM it found."""
+    passed, log = boot(project, emulator, image=loader_fault_image(project, fault))
+    assert passed, log[-3000:]
+    assert line in log, log[:2000]
+    assert least_kib <= int(ready_values(log)["mem_total_kib"]) <= 128 * 1024, log[-3000:]
+
+
+def test_e820_ram_beyond_the_physical_address_width_is_ignored(project):
+    """A usable E820 entry ending at 2^52 (LOADER_FAULT=E820_BEYOND_PHYS)
+    lies beyond the 40 address bits of QEMU's CPU: the kernel ignores it and
+    says so, instead of placing a 128 GiB PMM bitmap over its page tables."""
+    passed, log = boot(project, image=loader_fault_image(project, "E820_BEYOND_PHYS"))
+    assert passed, log[-3000:]
+    assert "[e820] 4194304 KiB of usable RAM lies beyond the CPU's 40-bit physical address space" in log
+    assert int(ready_values(log)["mem_total_kib"]) <= 128 * 1024
+
+
+def test_nmi_stays_masked_from_the_last_bios_call_to_the_kernel_idt(project, tmp_path):
+    """Bochs logs every write to the CMOS index port (0x70), whose bit 7 masks
+    NMI. BIOS calls write it with bit 7 clear (floppy type, memory size), so
+    stage2 masks NMI again at each switch out of real mode: the write before
+    the kernel's unmask (0x0D, once its IDT is loaded) must be stage2's mask
+    (0x8D), and the kernel's unmask the last one."""
+    log = tmp_path / "bochs.log"
+    with open(os.path.join(project, "build", "test", "gen", "bochsrc")) as handle:
+        config = handle.read()
+    assert "\nlog: -\n" in config and "\ndebug: action=ignore\n" in config
+    config = config.replace("\nlog: -\n", "\nlog: %s\n" % log)
+    config = config.replace("\ndebug: action=ignore\n", "\ndebug: action=ignore, cmos=report\n")
+    rc = tmp_path / "bochsrc"
+    rc.write_text(config)
+    passed, output = boot(project, "bochs", options=["--bochsrc", str(rc)])
+    assert passed, output[-3000:]
+    writes = re.findall(r"CMOS write to address: 0x0070 = 0x([0-9a-f]{2})", log.read_text(errors="replace"))
+    assert writes[-2:] == ["8d", "0d"], writes[-12:]
+    assert writes.count("8d") >= 2, writes  # each unreal-mode entry and the long-mode switch

@@ -144,7 +144,8 @@ def test_example_bakes(tmp_path, isolated_home, example):
 
 
 def test_default_example_is_the_seed():
-    """examples/default.yaml gives every parameter its default."""
+    """examples/default.yaml gives every parameter its default (the seed's, but for the
+    conventional-memory regions moved below the EBDA: examples/invalid/seed-layout.yaml)."""
     default = read_example(os.path.join(ROOT, "examples", "default.yaml"))
     assert default == {k: v for k, v in L.DEFAULTS.items() if k != "project_slug"}
 

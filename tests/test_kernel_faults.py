@@ -20,7 +20,7 @@ from conftest import bake
 from conftest import boot as boot_image
 
 FAULTS = ["divide", "page_fault", "write_text", "exec_data", "exec_page_table", "stack_overflow",
-          "pmm_exhaust", "fba_exhaust", "automap"]
+          "pmm_exhaust", "fba_exhaust", "automap", "automap_reenter", "map_page_table_slot"]
 MEMORY = 16          # MiB: small, so the exhaustion cases are quick
 TRAP_FIELDS = ["RIP=0008:", "RFLAGS=", "RSP=0010:", "RAX=", "R15=", "CR3=", "[trap] halted"]
 
@@ -131,6 +131,28 @@ def test_exhaustion_says_so_and_recovers(project, fault, allocator):
         assert "[fba] out of memory (no PMM page to back a block)" in log
     assert "[fault] %s: all " % fault in log and "(as before)" in log, log[-3000:]
     assert "[trap]" not in log
+
+
+def test_mapping_into_the_page_table_slot_is_refused(project):
+    """paging_map refuses an address in the recursive page-table slot (its
+    "pages" are the live page tables) with a panic, and the run fails."""
+    passed, log = boot(project, fault_image("map_page_table_slot"))
+    assert not passed
+    assert "panic: paging_map: 0xffffff0000001000 lies in PML4 slot 510, which the page tables use" in log, \
+        log[-3000:]
+    assert "a page went into the page tables" not in log
+
+
+def test_page_fault_inside_the_automap_handler_is_reported(project):
+    """A page fault taken while an automap fault is being handled (here the
+    PMM's state page is unmapped, so the handler's pmm_alloc_page faults) is
+    reported as such and ends the run, instead of being handled on top of
+    half-changed PMM and mapper state."""
+    passed, log = boot(project, fault_image("automap_reenter"))
+    assert not passed
+    assert ("[paging] page fault at 0xffffff8000000020 while the automap fault at 0xffffffff80400000 "
+            "was being handled: not automapped") in log, log[-3000:]
+    assert "[trap] unexpected #PF page fault" in log and "the write was served" not in log
 
 
 def test_automap_serves_a_fault_when_on(project):

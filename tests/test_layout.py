@@ -35,8 +35,30 @@ def only(rule, param, **overrides):
 # ---------------------------------------------------------------- defaults
 
 def test_defaults_are_valid():
-    """It accepts the seed layout unchanged."""
+    """It accepts the default layout."""
     assert violations() == []
+
+
+def test_seed_low_memory_refused():
+    """It refuses the seed's own conventional-memory addresses: its stage2 stack, boot page
+    tables and PMM bootstrap pages reach into the EBDA of a machine whose conventional
+    memory ends at 608 KiB (and the tables into QEMU's EBDA at 0x9FC00)."""
+    errors = violations(stage2_stack_top="0x9C000", boot_page_tables_addr="0x9C000",
+                        pmm_bootstrap_addr="0x99000")
+    assert sorted((v.rule, v.param) for v in errors) == [
+        ("boot-pages-window", "boot_page_tables_addr"), ("boot-pages-window", "pmm_bootstrap_addr"),
+        ("stage2-stack-window", "stage2_stack_top")]
+
+
+def test_default_low_memory_ends_below_608k():
+    """Every region of the default layout that the loader or the kernel writes below 1 MiB
+    ends at or below 0x98000, so a 32 KiB EBDA (conventional memory ending at 608 KiB)
+    is left alone."""
+    layout = default_layout()
+    written = [r for r in layout.phys_regions() if r.params and r.start < 0x100000]
+    assert {r.key for r in written} == {"mbr", "fat_buffer", "e820_buffer", "stage2", "stage2_stack",
+                                        "page_tables", "pmm_bootstrap"}
+    assert max(r.end for r in written) == 0x98000
 
 
 def test_parse_layout_returns_values():
@@ -262,26 +284,28 @@ def test_align_16(name, value, fix):
     assert "use " + fix in only("align-16", name, **{name: value})
 
 
-@pytest.mark.parametrize("top", ["0x9FE00", "0x1000", "0xA0000"])
+@pytest.mark.parametrize("top", ["0x9FE00", "0x1000", "0xA0000", "0x98010", "0x9C000"])
 def test_stage2_stack_window(top):
-    """It rejects a stage2 stack reserve outside [0x500, 0x9FC00)."""
+    """It rejects a stage2 stack reserve outside [0x500, 0x98000)."""
     only("stage2-stack-window", "stage2_stack_top", stage2_stack_top=top)
 
 
 def test_stage2_stack_at_ebda_accepted():
-    """It accepts a stage2 stack whose top is exactly the EBDA start."""
-    assert not found("stage2-stack-window", "stage2_stack_top", stage2_stack_top="0x9FC00")
+    """It accepts a stage2 stack whose top is exactly the lowest EBDA start allowed for."""
+    assert not found("stage2-stack-window", "stage2_stack_top", stage2_stack_top="0x98000",
+                     boot_page_tables_addr="0x90000")
 
 
 # ---------------------------------------------------------------- boot pages
 
 @pytest.mark.parametrize("name,value", [("boot_page_tables_addr", "0x9E000"), ("boot_page_tables_addr", "0x1FE000"),
-                                        ("pmm_bootstrap_addr", "0x0"), ("pmm_bootstrap_addr", "0x200000")])
+                                        ("boot_page_tables_addr", "0x95000"), ("boot_page_tables_addr", "0x9C000"),
+                                        ("pmm_bootstrap_addr", "0x0"), ("pmm_bootstrap_addr", "0x200000"),
+                                        ("pmm_bootstrap_addr", "0x96000")])
 def test_boot_pages_window(name, value):
-    """It rejects page tables outside [0x500, 0xA0000) and [1 MiB, 2 MiB), and PMM bootstrap
-    pages outside [0x500, 0x9FC00) and [1 MiB, 2 MiB)."""
-    low_end = "0xA0000" if name == "boot_page_tables_addr" else "0x9FC00"
-    assert low_end in only("boot-pages-window", name, **{name: value})
+    """It rejects page tables and PMM bootstrap pages outside [0x500, 0x98000) and [1 MiB, 2 MiB):
+    the EBDA may start at 608 KiB, and nothing the loader or kernel writes may lie there."""
+    assert "[0x500, 0x98000)" in only("boot-pages-window", name, **{name: value})
 
 
 def test_boot_pages_above_1m_accepted():
@@ -364,26 +388,30 @@ def test_overlap_real_mode_stack():
                                                            fat_buffer_addr="0x5800"))
 
 
-def test_overlap_page_tables_and_pmm_bootstrap():
-    """It rejects PMM bootstrap pages that overlap the boot page tables (both live in the kernel)."""
-    errors = violations(pmm_bootstrap_addr="0x9B000", boot_page_tables_addr="0x9C000")
-    assert [v.rule for v in errors] == ["phys-overlap"]
-    message = errors[0].message
-    assert "boot page tables" in message and "PMM bootstrap pages" in message and "phase 5 kernel" in message
+def test_overlap_page_tables_and_pmm_bootstrap_allowed():
+    """It allows PMM bootstrap pages over the boot page tables: the kernel uses the bootstrap
+    pages only once it runs on its own page tables (phase 5), and the boot tables only before."""
+    assert violations(pmm_bootstrap_addr="0x95000") == []
+
+
+def test_overlap_page_tables_and_kernel_stack():
+    """It rejects boot page tables over the kernel stack: the kernel starts on both (phase 4)."""
+    message = only("phys-overlap", "kernel_stack_base", boot_page_tables_addr="0x100000",
+                   kernel_stack_base="0x100000")
+    assert "boot page tables" in message and "phase 4 handoff" in message
 
 
 def test_auto_dodges_an_explicit_region():
     """An auto base moves past a region placed explicitly where it would have gone."""
-    layout, errors = L.parse_layout(context_with(pmm_bootstrap_addr="0x9B000"))
-    assert errors == [] and layout.boot_page_tables_addr == 0x97000 and layout.stage2_stack_top == 0x97000
+    layout, errors = L.parse_layout(context_with(boot_page_tables_addr="0x93000"))
+    assert errors == [] and layout.stage2_stack_top == 0x93000 and layout.pmm_bootstrap_addr == 0x90000
 
 
 def test_overlap_stack_reserve_and_page_tables():
     """It rejects a stage2 stack reserve that overlaps the page tables it is building."""
-    errors = violations(stage2_stack_top="0x9D000", boot_page_tables_addr="0x9C000")
-    assert [v.rule for v in errors] == ["phys-overlap"]
-    message = errors[0].message
-    assert "stage2_stack_top" in message and "boot_page_tables_addr" in message and "phase 4 handoff" in message
+    message = only("phys-overlap", "boot_page_tables_addr", stage2_stack_top="0x95000",
+                   boot_page_tables_addr="0x94000")
+    assert "stage2_stack_top" in message and "phase 4 handoff" in message
 
 
 def test_overlap_kernel_regions():
@@ -392,18 +420,13 @@ def test_overlap_kernel_regions():
     assert hits[0].other == "kernel load area"
 
 
-def test_overlap_ebda_with_page_tables_allowed():
-    """It allows the boot page tables over the EBDA (the RSDP is found before they are built)."""
-    assert violations() == []
-
-
 def test_pmm_bootstrap_keeps_out_of_the_ebda():
-    """It rejects PMM bootstrap pages over the EBDA (the kernel keeps using them, and stage2's
-    INT 12h check would halt), and accepts them just below it."""
-    message = only("boot-pages-window", "pmm_bootstrap_addr", pmm_bootstrap_addr="0x9D000",
-                   boot_page_tables_addr="0x94000")
-    assert "below the EBDA" in message and "0x9C000" in message
-    assert violations(pmm_bootstrap_addr="0x9C000", boot_page_tables_addr="0x94000") == []
+    """It rejects PMM bootstrap pages over the EBDA (stage2's check would halt), names the
+    rule once (not again as an overlap), and accepts them just below 608 KiB."""
+    errors = violations(pmm_bootstrap_addr="0x97000")
+    assert [(v.rule, v.param) for v in errors] == [("boot-pages-window", "pmm_bootstrap_addr")]
+    assert "the EBDA is the BIOS's" in errors[0].message and "0x95000" in errors[0].message
+    assert violations(pmm_bootstrap_addr="0x95000") == []
 
 
 # ---------------------------------------------------------------- virtual
@@ -671,7 +694,7 @@ def test_memory_map_document():
     text = G.render_memory_map(default_layout(fba_size="64M", project_name="Doc Test"))
     assert "# Memory map of Doc Test" in text
     assert "blocks of 4 KiB: 16384" in text and "blocks left for allocation: 16383" in text
-    assert "`0x000000000009C000` | `0x000000000009CFFF` | initial PML4" in text
+    assert "`0x0000000000094000` | `0x0000000000094FFF` | initial PML4" in text
     for rule in L.RULES:
         assert "`%s`" % rule.id in text
     assert "automap area is disabled" in G.render_memory_map(default_layout(automap_enabled="n"))
@@ -703,6 +726,14 @@ def test_page_table_slot_needs_a_free_pml4_slot():
     assert "make the FBA area smaller" in message
 
 
+def test_page_table_slot_needs_a_second_slot_for_staging():
+    """It rejects virtual areas that leave one free slot: the kernel zeroes new page tables
+    through a second one before linking them; it accepts two."""
+    one_free = dict(fba_base="0xFFFF808000000000", fba_size="0x7E8000000000", lapic_virt_addr="0xFFFF800000000000")
+    assert "leave 1 of the 256" in only("page-table-slot", "fba_size", **one_free)
+    assert violations(**dict(one_free, fba_size="0x7E0000000000")) == []
+
+
 def test_page_table_slot_is_the_highest_free_one():
     """The default layout uses slots 256 (LAPIC) and 511; the page tables go in 510."""
     layout, errors = L.parse_layout(context_with())
@@ -713,8 +744,10 @@ def test_page_table_slot_is_the_highest_free_one():
 
 # ---------------------------------------------------------------- auto bases
 
-SEED = dict(fat_buffer_addr=0x7E00, stage2_stack_top=0x9C000, boot_page_tables_addr=0x9C000,
-            pmm_bootstrap_addr=0x99000, kernel_stack_base=0x100000, kernel_bss_base=0x110000,
+# The default layout: the seed's, with the three conventional-memory regions
+# 32 KiB lower (below the lowest EBDA start allowed for, 0x98000).
+SEED = dict(fat_buffer_addr=0x7E00, stage2_stack_top=0x94000, boot_page_tables_addr=0x94000,
+            pmm_bootstrap_addr=0x91000, kernel_stack_base=0x100000, kernel_bss_base=0x110000,
             kernel_load_addr=0x120000, pmm_area_base=0xFFFFFF8000000000, acpi_area_base=0xFFFFFFFF81000000,
             automap_base=0xFFFFFFFF80400000, lapic_virt_addr=0xFFFF800000000000, fba_base=0xFFFFFFFF90000000)
 
@@ -726,7 +759,7 @@ def resolved(**overrides):
 
 
 def test_auto_defaults_give_the_seed_layout():
-    """Every default base is auto, and auto places each exactly where the seed has it."""
+    """Every default base is auto, and auto places each exactly where the default layout has it."""
     assert {name for name in SEED} == {name for name in L.PARAMS if L.DEFAULTS[name] == "auto"}
     layout = resolved()
     assert {name: getattr(layout, name) for name in SEED} == SEED
@@ -734,7 +767,7 @@ def test_auto_defaults_give_the_seed_layout():
 
 
 def test_explicit_seed_values_are_the_same_layout():
-    """Writing the seed's addresses instead of auto gives the same layout."""
+    """Writing the default addresses instead of auto gives the same layout."""
     explicit = resolved(**{name: "0x%X" % value for name, value in SEED.items()})
     assert explicit.values == resolved().values
 
@@ -858,7 +891,7 @@ def test_suggestion_changes_a_broken_choice_as_little_as_possible():
     """A value that breaks a rule on its own is changed to the nearest value its message proposes."""
     assert L.suggest(context_with(stage2_addr="0xF800")) == {"stage2_addr": "0xF000"}
     assert L.suggest(context_with(kernel_stack_size="4K")) == {"kernel_stack_size": "8K"}
-    assert L.suggest(context_with(boot_page_tables_addr="0xA0000")) == {"boot_page_tables_addr": "0x9C000"}
+    assert L.suggest(context_with(boot_page_tables_addr="0xA0000")) == {"boot_page_tables_addr": "0x94000"}
 
 
 def test_no_suggestion_without_a_placement_problem():

@@ -172,7 +172,7 @@ def layouts(draw):
 
 
 # An independent statement of the physical rules (not using layout.py's tables).
-FIXED = [(0, 0x500, 1, 3), (0x7800, 0x7C00, 1, 3), (0x7C00, 0x7E00, 1, 2), (0x9FC00, 0xA0000, 1, 3),
+FIXED = [(0, 0x500, 1, 3), (0x7800, 0x7C00, 1, 3), (0x7C00, 0x7E00, 1, 2), (0x98000, 0xA0000, 1, 5),
          (0xA0000, 0x100000, 1, 5)]
 
 
@@ -182,10 +182,10 @@ def phys_oracle(x):
         (x.e820_buffer_addr, x.e820_buffer_addr + 0x1800, 3, 5),
         (x.stage2_addr, 0x10000, 1, 4),
         (x.stage2_stack_top - 0x1000, x.stage2_stack_top, 4, 4),
-        (x.boot_page_tables_addr, x.boot_page_tables_addr + 0x4000, 4, 5),
+        (x.boot_page_tables_addr, x.boot_page_tables_addr + 0x4000, 4, 4),
         (x.pmm_bootstrap_addr, x.pmm_bootstrap_addr + 0x3000, 5, 5),
-        (x.kernel_stack_base, x.kernel_stack_base + x.kernel_stack_size, 5, 5),
-        (x.kernel_bss_base, x.kernel_bss_base + x.kernel_bss_size, 5, 5),
+        (x.kernel_stack_base, x.kernel_stack_base + x.kernel_stack_size, 4, 5),
+        (x.kernel_bss_base, x.kernel_bss_base + x.kernel_bss_size, 4, 5),
         (x.kernel_load_addr, x.kernel_area_end, 2, 5),
     ]
     for i, (s1, e1, f1, l1) in enumerate(regions):

@@ -52,9 +52,10 @@ kmain(struct boot_info *info)
   gdt_init();                // GDT with a TSS: IST stacks for #DF and NMI
   idt_init();                // a gate for every vector; exceptions report
 
-  paging_init();  // drop the identity map, recursive PML4 slot
-  pmm_init(info); // physical pages, from the sanitised E820 map
-  fba_init();     // fixed-block allocator over its area
+  pmm_early_init(info); // the sanitised E820 map: RAM for the page tables
+  paging_init();        // the kernel's own page tables, recursive PML4 slot
+  pmm_init();           // physical pages, from the sanitised E820 map
+  fba_init();           // fixed-block allocator over its area
 
   mmio_init();     // PAT: device mappings uncached whatever firmware left
   acpi_init(info); // RSDP, XSDT or RSDT, every table checked, MADT

@@ -20,7 +20,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from layout import (  # noqa: E402  (tools/ is on the path from here on)
     AUTO, AUTO_PLACES, BOOT_PAGE_TABLES_SIZE, DISK_CLUSTER_SECTORS, DISK_PARTITION_START, DISK_ROOT_SECTORS,
-    E820_BUFFER_SIZE, MBR_SIZE, SECTOR, disk_partition, FAT_BUFFER_SIZE, KERNEL_WINDOW_SIZE, MIB,
+    E820_BUFFER_SIZE, EBDA_BASE, MBR_SIZE, SECTOR, disk_partition, FAT_BUFFER_SIZE, KERNEL_WINDOW_SIZE, MIB,
     ONE_MIB, PAGE, PHASES, PMM_BOOTSTRAP_SIZE, RULES, SEGMENT0_END, STAGE2_STACK_RESERVE,
     TOP, human, hx, lifetime_text, load_layout, report_violations)
 
@@ -246,6 +246,22 @@ def _phys_sections(layout):
              "Everything stage1 and stage2 touch in real mode lies below 1 MiB; regions whose lifetimes "
              "are disjoint may share memory.", ""]
             + _table(header, _region_rows(layout, low))
+            + ["", "### The EBDA is the BIOS's", "",
+               "Nothing the loader or the kernel writes lies at or above the start of the extended BIOS "
+               "data area, during boot or after: the BIOS's SMM code (USB legacy keyboard emulation, for "
+               "one) keeps using the EBDA while the kernel runs, and writing there can hang a real "
+               "machine. QEMU and Bochs start it at 0x9FC00, but a real machine's EBDA, with option ROMs' "
+               "reservations, may start as low as 608 KiB, so the layout keeps every region below %s. "
+               "Stage2 checks the real start at boot, the lower of the BIOS data area's EBDA pointer "
+               "(0x40E) and INT 12h, and halts with \"not enough conventional memory\" if a region "
+               "reaches it." % hx(EBDA_BASE), "",
+               "The seed's own addresses (stage2 stack top and boot page tables at 0x9C000, PMM "
+               "bootstrap pages at 0x99000) are refused for that reason: its page tables covered "
+               "0x9C000-0x9FFFF, over QEMU's EBDA, and the kernel kept using them. The defaults move "
+               "those three regions 32 KiB lower, and the kernel now builds its own page tables from PMM "
+               "pages, so the boot page tables are live only until it loads them "
+               "(`examples/invalid/seed-layout.yaml` in the template keeps the seed's values with the "
+               "message they get)."]
             + ["", "## Kernel physical memory (after stage2 is done)", "",
                "These regions are still in use when the kernel runs; the PMM never hands out the first "
                "2 MiB.", ""]
@@ -257,14 +273,18 @@ def _paging_section(layout):
     pt = L.boot_page_tables_addr
     names = ("PML4", "PDPT", "PD", "PT")
     rows = [[_addr(pt + i * PAGE), _addr(pt + (i + 1) * PAGE - 1), "initial " + n] for i, n in enumerate(names)]
-    return (["## Initial page-table layout (built by stage2)", ""]
+    return (["## Initial page-table layout (built by stage2)", "",
+             "Stage2 builds these four tables after its last BIOS call; the kernel runs on them only "
+             "until `paging_init` loads its own tables, built from PMM pages (phase 4). After that the "
+             "kernel never reads or writes them.", ""]
             + _table(["Start", "End (incl.)", "Table"], rows)
             + ["", "Stage2 maps two windows onto physical [0, 2 MiB):", "",
-               "* `0x0000000000000000` - `0x00000000001FFFFF`: identity map (dropped by the kernel)",
-               "* %s - %s: the kernel window (kept)" % (_addr(L.kernel_virt_base),
-                                                        _addr(L.kernel_virt_base + 2 * MIB - 1)),
+               "* `0x0000000000000000` - `0x00000000001FFFFF`: identity map (not in the kernel's own tables)",
+               "* %s - %s: the kernel window (the kernel's own tables map it again)"
+               % (_addr(L.kernel_virt_base), _addr(L.kernel_virt_base + 2 * MIB - 1)),
                "",
-               "The kernel then maps physical [2 MiB, 4 MiB) at %s - %s."
+               "The kernel's own tables map physical [0, 2 MiB) at the same place (with per-section "
+               "rights) and physical [2 MiB, 4 MiB) at %s - %s; they have no identity map."
                % (_addr(L.kernel_virt_base + 2 * MIB), _addr(L.kernel_virt_base + 4 * MIB - 1))])
 
 

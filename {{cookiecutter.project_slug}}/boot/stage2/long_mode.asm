@@ -27,10 +27,28 @@
 %define EFER_LME        0x00000100      ; long mode enable
 %define PIC1_DATA       0x21
 %define PIC2_DATA       0xA1
+%define CMOS_INDEX      0x70
+%define CMOS_DATA       0x71
+%define CMOS_NMI_OFF    0x80            ; index port bit 7: NMI masked
+%define CMOS_REG_D      0x0D            ; status register D: reading it changes nothing
+
+; nmi_mask: keep NMIs from the CPU. Until the kernel loads its IDT, IDTR
+; holds the real-mode vector table: an NMI in protected or long mode would
+; triple-fault. BIOS calls write the CMOS index port with bit 7 clear (to
+; read the floppy type or the memory size), so this runs at every switch out
+; of real mode, the last one after the last BIOS call; the kernel unmasks
+; once its IDT is loaded (idt_init). An RTC expects a data access after each
+; index write, hence the read.
+nmi_mask:
+        push ax
+        mov al, CMOS_NMI_OFF | CMOS_REG_D
+        out CMOS_INDEX, al
+        in al, CMOS_DATA
+        pop ax
+        ret
 
 ; boot_tables_build: zero the four tables and fill them in. Interrupts stay
-; off from here on: the tables may cover the EBDA, which BIOS interrupt
-; handlers use.
+; off from here on: no BIOS code runs after this point.
 boot_tables_build:
         call unreal_enter
         mov edi, LAYOUT_BOOT_PAGE_TABLES
@@ -61,9 +79,10 @@ boot_tables_build:
 ; long_mode_enter: straight from real mode to long mode (Intel SDM vol. 3A,
 ; 10.8.5: PAE, then EFER.LME, then CR0.PG with CR0.PE), then a far jump into
 ; the 64-bit code segment. Interrupts stay off until the kernel has an IDT;
-; the 8259s are masked so nothing is pending meanwhile.
+; the 8259s are masked so nothing is pending meanwhile, and so is NMI.
 long_mode_enter:
         cli
+        call nmi_mask
         mov al, 0xFF
         out PIC1_DATA, al
         out PIC2_DATA, al

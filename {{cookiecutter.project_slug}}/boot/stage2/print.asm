@@ -43,9 +43,11 @@ serial_init:
         out dx, al
         ret
 
-; putc: AL to screen and COM1. Preserves all registers.
+; putc: AL to screen and COM1. Preserves all registers, 32-bit halves
+; included: callers keep 32-bit values across it (print_hex keeps EBX), and
+; a BIOS may use the upper halves inside INT 10h.
 putc:
-        pusha
+        pushad
         mov cl, al
         mov ah, 0x0E
         xor bx, bx
@@ -58,7 +60,7 @@ putc:
         mov al, cl
         mov dx, COM1_BASE + UART_DATA
         out dx, al
-        popa
+        popad
         ret
 
 ; serial_drain: wait until COM1 has sent every byte.
@@ -179,3 +181,37 @@ halt_forever:
         jmp .halt
 
 msg_stage2:     db "stage2: ", 0
+
+%ifdef INJECT_BIOS_CLOBBERS_HIGH
+; Fault injection (make LOADER_FAULT=BIOS_CLOBBERS_HIGH): INT 10h returns
+; with the upper halves of the general registers changed, as a BIOS that
+; uses 32-bit code may. Every caller must still print the right figures.
+%define IVT_INT10 (0x10 * 4)
+%define CLOBBER_HIGH 0xDEAD0000
+%macro clobber_high 1-*
+  %rep %0
+        and %1, 0xFFFF
+        or %1, CLOBBER_HIGH
+    %rotate 1
+  %endrep
+%endmacro
+
+bios_clobber_install:
+        push eax
+        mov eax, [IVT_INT10]
+        mov [bios_int10], eax
+        mov word [IVT_INT10], bios_int10_clobber
+        mov word [IVT_INT10 + 2], 0
+        pop eax
+        ret
+
+bios_int10_clobber:
+        pushf
+        call far [cs:bios_int10]        ; the BIOS's own handler
+        pushf
+        clobber_high eax, ebx, ecx, edx, esi, edi, ebp
+        popf
+        iret
+
+bios_int10:     dd 0
+%endif

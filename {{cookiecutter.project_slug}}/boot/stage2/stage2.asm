@@ -4,8 +4,9 @@
 ; so the BPB, still at 0x7C00. Stage2 then works through the steps below in
 ; order; each step halts with a message on screen and COM1 if it fails.
 ; The order matters: the FAT buffer is reused for the boot information once
-; the kernel is loaded, and the page tables may overlap the EBDA, so they are
-; built only after the last BIOS call.
+; the kernel is loaded, and the page tables are built only after the last
+; BIOS call (a layout may put them over memory a BIOS call still uses).
+; Nothing is ever written at or above the EBDA (memory_check).
 
 %include "layout.inc"
 %include "bootinfo.inc"
@@ -24,6 +25,9 @@ stage2_start:
         cld
         mov [boot_drive], dl
 
+%ifdef INJECT_BIOS_CLOBBERS_HIGH
+        call bios_clobber_install       ; fault-injection builds only
+%endif
         call serial_init
         mov si, msg_started
         call print_line
@@ -43,7 +47,7 @@ stage2_start:
 
         call bootinfo_init              ; the FAT buffer is free from here on
         call e820_collect
-        call rsdp_find                  ; before the page tables cover the EBDA
+        call rsdp_find                  ; the EBDA's first KiB, then the BIOS area
         rdtsc
         mov [LAYOUT_E820_BUFFER + BOOTINFO_OFF_TSC_INFO], eax
         mov [LAYOUT_E820_BUFFER + BOOTINFO_OFF_TSC_INFO + 4], edx

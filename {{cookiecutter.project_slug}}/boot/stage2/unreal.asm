@@ -28,12 +28,13 @@ gdt_pointer:
         dd gdt
 
 ; unreal_enter: DS and ES get a 4 GiB limit (and keep base 0). Returns with
-; interrupts disabled.
+; interrupts disabled and NMI masked (no NMI while in protected mode).
 unreal_enter:
         pushad
         push ds
         push es
         cli
+        call nmi_mask                   ; long_mode.asm
         lgdt [gdt_pointer]
         mov eax, cr0
         or al, CR0_PE

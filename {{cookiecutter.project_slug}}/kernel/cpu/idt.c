@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "arch/x86.h"
 #include "cpu/gdt.h"
 #include "cpu/idt.h"
 #include "lib/kprintf.h"
@@ -15,6 +16,12 @@
 
 #define VECTOR_NMI          2
 #define VECTOR_DOUBLE_FAULT 8
+
+// Stage2 masks NMI at the CMOS index port (bit 7) before its first mode
+// switch; the kernel unmasks it once the NMI gate exists.
+#define CMOS_INDEX        0x70
+#define CMOS_DATA         0x71
+#define CMOS_REG_STATUS_D 0x0D // reading it changes nothing
 
 struct idt_gate {
   uint16_t offset_low;  // handler address bits 15..0
@@ -69,8 +76,10 @@ idt_init(void)
   for (int vector = 0; vector < IDT_VECTORS; vector++)
     idt_set_gate(vector, trap_stub_table[vector], idt_ist_for(vector));
   __asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
+  outb(CMOS_INDEX, CMOS_REG_STATUS_D); // bit 7 clear: NMI unmasked
+  inb(CMOS_DATA); // an RTC expects a data access after an index write
   kprintf("[idt] loaded: %d gates (exceptions 0-%d, PIC 0x%x-0x%x, "
-          "LAPIC timer 0x%x, error 0x%x, spurious 0x%x)\n",
+          "LAPIC timer 0x%x, error 0x%x, spurious 0x%x); NMI unmasked\n",
           IDT_VECTORS, IDT_EXCEPTION_VECTORS - 1, IDT_PIC_BASE,
           IDT_PIC_BASE + IDT_PIC_VECTORS - 1, IDT_LAPIC_TIMER, IDT_LAPIC_ERROR,
           IDT_LAPIC_SPURIOUS);

@@ -5,8 +5,6 @@
 
 #include "mm/e820.h"
 
-#define E820_ATTR_VALID 1u // ACPI 3.0 extended attributes: bit 0 clear = ignore
-
 static void
 record_lost(struct e820_lost *lost, uint64_t bytes)
 {
@@ -136,13 +134,11 @@ e820_sanitise(const struct e820_entry *in, size_t count,
   if (lost)
     *lost = (struct e820_lost){0, 0};
   for (size_t i = 0; i < count; i++) {
-    if (in[i].type == E820_TYPE_USABLE && in[i].length != 0 &&
-        (in[i].attributes & E820_ATTR_VALID))
+    if (in[i].type == E820_TYPE_USABLE && in[i].length != 0)
       add_usable(out, &n, max_out, entry_range(&in[i]), lost);
   }
   for (size_t i = 0; i < count; i++) {
-    if (in[i].type != E820_TYPE_USABLE && in[i].length != 0 &&
-        (in[i].attributes & E820_ATTR_VALID))
+    if (in[i].type != E820_TYPE_USABLE && in[i].length != 0)
       subtract(out, &n, max_out, entry_range(&in[i]), lost);
   }
   for (size_t i = 0; i < exclude_count; i++)

@@ -29,10 +29,11 @@ struct e820_lost {
 // adjacent), then every other entry is cut out of them (any non-usable type
 // is more restrictive than usable, so it wins an overlap), then every range
 // in `exclude` (an empty or inverted one excludes nothing), then each range
-// is page-aligned inward; zero-length entries, entries the BIOS marks
-// "ignore" (ACPI 3.0 attribute bit 0 clear) and pieces smaller than a page
-// vanish. The result is sorted by base. When `out` is
-// full, further pieces are dropped and counted in `lost` (may be NULL).
+// is page-aligned inward; zero-length entries and pieces smaller than a page
+// vanish. The ACPI 3.0 extended attributes are ignored, as Linux does: some
+// BIOSes leave bit 0 ("valid") clear on every entry. The result is sorted by
+// base. When `out` is full, further pieces are dropped and counted in `lost`
+// (may be NULL).
 size_t e820_sanitise(const struct e820_entry *in, size_t count,
                      const struct mem_range *exclude, size_t exclude_count,
                      struct mem_range *out, size_t max_out,

@@ -9,11 +9,13 @@
 
 #include "mm/pt_core.h" // PTE_* flags for paging_map
 
-// Install the recursive PML4 slot, drop stage2's identity map of low memory
-// and map physical [2 MiB, 4 MiB) after the first 2 MiB of the kernel
-// window; turn on NX (when the CPU has it) and write protection, and give
-// the kernel image its rights and the stack its guard page (protect.c).
-// Allocates nothing; call before anything else maps pages.
+// Build the kernel's own page tables from PMM pages and load them: the
+// kernel window (physical [0, 4 MiB) at the kernel base, with the kernel
+// image's rights and the stack's guard page, protect.c) and the recursive
+// PML4 slot; no identity map. Stage2's tables are never used again. Turns
+// on NX (when the CPU has it) and write protection. Needs pmm_early_init
+// first (the tables come from pmm_alloc_page); call before anything else
+// maps pages.
 void paging_init(void);
 
 // Map the page at kernel virtual va to phys with PTE_* `flags` (present is
@@ -37,7 +39,8 @@ int paging_prepare(uint64_t va);
 
 // Called by the page-fault handler. With automap enabled in layout.cfg, a
 // not-present fault inside the automap area gets a fresh zeroed page and
-// true (resume). Otherwise false: the caller reports and halts.
+// true (resume), unless it happens while another automap fault is being
+// handled. Otherwise false: the caller reports and halts.
 bool paging_handle_fault(uint64_t address, uint64_t error_code);
 
 // Base of a 512 GiB region of kernel space that no layout region and no

@@ -5,8 +5,11 @@
 // top range when the page touches it and pushes a one-page range otherwise.
 // The stack grows by one area page at a time; on free, the page being freed
 // becomes that storage. The bitmap has one bit per physical page, set while
-// the page is allocated; its pages are backed (and zeroed) the first time a
-// page they cover is allocated, so never-touched RAM costs nothing.
+// the page is handed out to a caller; its pages are backed (and zeroed) the
+// first time a page they cover is allocated, so never-touched RAM costs
+// nothing. The PMM's own pages (stack and bitmap storage) keep their bit
+// clear: freeing one is refused as a double free, so the PMM can never be
+// made to hand out its own bookkeeping.
 
 #include "mm/pmm_core.h"
 
@@ -18,16 +21,24 @@ page_down(uintptr_t va)
   return va & ~(uintptr_t)(PMM_PAGE_SIZE - 1);
 }
 
-void
+bool
 pmm_core_bitmap_place(uintptr_t area_base, uint64_t area_size,
                       uint64_t limit_phys, uintptr_t *va, uint64_t *size)
 {
-  uint64_t pages = (limit_phys + PMM_PAGE_SIZE - 1) >> PMM_PAGE_SHIFT;
-  uint64_t bytes = (pages + BITS_PER_BYTE - 1) / BITS_PER_BYTE;
+  // Rounded up without overflow, whatever limit_phys is.
+  uint64_t pages = (limit_phys >> PMM_PAGE_SHIFT) +
+                   ((limit_phys & (PMM_PAGE_SIZE - 1)) != 0);
+  uint64_t bytes = pages / BITS_PER_BYTE + (pages % BITS_PER_BYTE != 0);
 
   *size = (bytes + PMM_PAGE_SIZE - 1) & ~(PMM_PAGE_SIZE - 1);
-  // The guard page stays last; the bitmap ends just below it.
+  // The first page holds the state and the stack's bottom, the last is the
+  // guard; the bitmap ends just below the guard.
+  if (*size > area_size || area_size - *size < 2 * PMM_PAGE_SIZE) {
+    *va = 0;
+    return false;
+  }
   *va = area_base + area_size - PMM_PAGE_SIZE - *size;
+  return true;
 }
 
 static uint8_t *
@@ -68,10 +79,10 @@ pop_page(struct pmm *pmm)
   return phys;
 }
 
-static bool mark_allocated(struct pmm *pmm, uint64_t phys);
 static enum pmm_status push_page(struct pmm *pmm, uint64_t phys);
 
-// Back the bitmap page holding phys's bit with a fresh zeroed page.
+// Back the bitmap page holding phys's bit with a fresh zeroed page (the
+// PMM's own from now on: its bit stays clear).
 static bool
 back_bitmap_page(struct pmm *pmm, uintptr_t va)
 {
@@ -84,8 +95,7 @@ back_bitmap_page(struct pmm *pmm, uintptr_t va)
   uint64_t *words = (uint64_t *)va;
   for (uint64_t i = 0; i < PMM_PAGE_SIZE / sizeof(uint64_t); i++)
     words[i] = 0;
-  // The page now belongs to the PMM: it is allocated, never to be freed.
-  return mark_allocated(pmm, page);
+  return true;
 }
 
 static bool
@@ -122,7 +132,7 @@ push_range(struct pmm *pmm, uint64_t base, uint64_t pages)
 {
   if (pmm->depth == pmm->capacity) {
     uint64_t page = pop_page(pmm);
-    if (page == 0 || !grow_stack(pmm, page) || !mark_allocated(pmm, page))
+    if (page == 0 || !grow_stack(pmm, page))
       return false;
   }
   pmm->stack[pmm->depth++] = (struct pmm_range){base, pages};
@@ -140,8 +150,8 @@ pmm_core_init(uintptr_t area_base, uint64_t area_size,
   uint64_t bitmap_size;
   uint64_t limit = count ? regions[count - 1].end : PMM_PAGE_SIZE;
 
-  pmm_core_bitmap_place(area_base, area_size, limit, &bitmap_va, &bitmap_size);
-  if (bitmap_size + 2 * PMM_PAGE_SIZE > area_size) {
+  if (!pmm_core_bitmap_place(area_base, area_size, limit, &bitmap_va,
+                             &bitmap_size)) {
     *status = PMM_ERR_AREA;
     return NULL;
   }
@@ -215,13 +225,8 @@ push_page(struct pmm *pmm, uint64_t phys)
   } else if (pmm->depth < pmm->capacity) {
     pmm->stack[pmm->depth++] = (struct pmm_range){phys, 1};
   } else {
-    // Full: the page itself becomes the next stack page, allocated for good.
-    // After a failed alloc its bitmap page may not be backed: the page is
-    // then given up rather than marked through an unmapped page.
-    uint8_t *byte = bitmap_byte(pmm, phys);
-    if (!pmm->ops.mapped(pmm->ops.ctx, page_down((uintptr_t)byte)))
-      return PMM_ERR_NO_MEMORY;
-    *byte |= bitmap_mask(phys);
+    // Full: the page itself becomes the next stack page, the PMM's for good
+    // (its bit stays clear: a second free of it is a double free).
     return grow_stack(pmm, phys) ? PMM_OK : PMM_ERR_NO_MEMORY;
   }
   pmm->free_pages++;

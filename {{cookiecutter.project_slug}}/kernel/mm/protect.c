@@ -1,8 +1,9 @@
 // The kernel image's page protections (see protect.h). Stage2 maps
 // physical [0, 2 MiB) at the kernel base with one page table of 4 KiB pages,
-// all writable and executable. Once paging_init owns that table, this file
-// gives each page the rights of what it holds, using the section bounds
-// kernel.ld exports; the page tables themselves stay paging.c's business.
+// all writable and executable. The kernel's own page table for that window
+// (paging_init builds it) gets from this file the rights of what each page
+// holds, using the section bounds kernel.ld exports; the page tables
+// themselves stay paging.c's business.
 //
 // Stack guard: the lowest page of the kernel stack area
 // [kernel_stack_base, kernel_stack_base + 4 KiB) is left unmapped, so the

@@ -17,18 +17,17 @@ table_at(struct pt *pt, uint64_t phys, uint64_t va, int level)
   return pt->ops.table(pt->ops.ctx, phys, va, level);
 }
 
-// Link a new, zeroed table below *entry, the entry for va at level+1.
+// Link a new table below *entry, the entry for va at the level above. It
+// is zeroed first: once linked, the CPU may walk it (speculatively too).
 static enum pt_status
-link_new_table(struct pt *pt, uint64_t *entry, uint64_t va, int level)
+link_new_table(struct pt *pt, uint64_t *entry)
 {
   uint64_t phys = pt->ops.alloc_table(pt->ops.ctx);
 
   if (phys == 0)
     return PT_ERR_NO_MEMORY;
+  pt->ops.zero_table(pt->ops.ctx, phys);
   *entry = (phys & PTE_ADDR_MASK) | PT_INTERMEDIATE_FLAGS;
-  uint64_t *table = table_at(pt, phys, va, level);
-  for (int i = 0; i < PT_ENTRIES; i++)
-    table[i] = 0;
   return PT_OK;
 }
 
@@ -43,7 +42,7 @@ walk(struct pt *pt, uint64_t va, bool create, uint64_t **pte)
     if (!(*entry & PTE_PRESENT)) {
       if (!create)
         return PT_ERR_NOT_MAPPED;
-      enum pt_status status = link_new_table(pt, entry, va, level - 1);
+      enum pt_status status = link_new_table(pt, entry);
       if (status != PT_OK)
         return status;
     } else if (*entry & PTE_LARGE) {

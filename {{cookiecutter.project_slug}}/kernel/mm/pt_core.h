@@ -57,6 +57,10 @@ struct pt_ops {
   uint64_t (*alloc_table)(void *ctx);
   // Forget any cached translation for va (INVLPG on hardware).
   void (*invalidate)(void *ctx, uint64_t va);
+  // Fill the new table at `phys` with zeros. It is not linked yet, so it
+  // cannot be reached through `table`: the CPU must never walk a linked
+  // table holding stale entries, not even for an instant.
+  void (*zero_table)(void *ctx, uint64_t phys);
 };
 
 struct pt {
@@ -65,7 +69,8 @@ struct pt {
 };
 
 // Map the 4 KiB page at va to phys with `flags` (PTE_PRESENT is added),
-// allocating missing intermediate tables (present, writable). Fails with
+// allocating missing intermediate tables (present, writable; each zeroed
+// before it is linked). Fails with
 // PT_ERR_MAPPED rather than replacing an existing mapping.
 enum pt_status pt_map(struct pt *pt, uint64_t va, uint64_t phys,
                       uint64_t flags);

@@ -185,6 +185,28 @@ fault_automap(void)
   kernel_finish(true);
 }
 
+// A page fault inside the automap handler is reported, not handled on top
+// of the first: with the PMM's state page unmapped, the handler's
+// pmm_alloc_page faults.
+static void
+fault_automap_reenter(void)
+{
+  paging_unmap(LAYOUT_PMM_AREA_BASE);
+  *(volatile uint64_t *)LAYOUT_AUTOMAP_BASE = 1;
+  kprintf("[fault] automap_reenter: the write was served\n");
+}
+
+// A page mapped in the recursive slot would be written into the live page
+// tables: paging_map must refuse it with a panic.
+static void
+fault_map_page_table_slot(void)
+{
+  uint64_t phys = pmm_alloc_page();
+
+  paging_map(LAYOUT_PAGE_TABLE_BASE + PT_PAGE_SIZE, phys, PTE_WRITABLE);
+  kprintf("[fault] map_page_table_slot: a page went into the page tables\n");
+}
+
 static const struct fault faults[] = {
     {"divide", fault_divide},
     {"page_fault", fault_page_fault},
@@ -195,6 +217,8 @@ static const struct fault faults[] = {
     {"pmm_exhaust", fault_pmm_exhaust},
     {"fba_exhaust", fault_fba_exhaust},
     {"automap", fault_automap},
+    {"automap_reenter", fault_automap_reenter},
+    {"map_page_table_slot", fault_map_page_table_slot},
 };
 
 static bool

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/cpu_regs.h"
 #include "layout.h"
 #include "lib/kprintf.h"
 #include "mm/fba.h"
@@ -27,6 +28,14 @@
 #define IDT_GATE_P_BIT    0x80
 #define VECTOR_PAGE_FAULT 14
 #define KERNEL_HALF_START 0xFFFF800000000000ULL // first upper-half address
+#define PML4_SLOT_SHIFT   39
+#define PDPT_SLOT_SHIFT   30
+#define VA_SIGN_EXTENSION 0xFFFF000000000000ULL
+// BIOS data area, read through the kernel window: where the EBDA starts.
+#define BDA_EBDA_SEGMENT 0x40E // u16, 0 if none
+#define BDA_BASE_KIB     0x413 // u16, what INT 12h reports
+#define CONVENTIONAL_END 0xA0000ULL
+#define ONE_MIB          0x100000ULL
 
 static bool
 check(bool ok, const char *what)
@@ -105,6 +114,79 @@ selftest_paging(void)
   pmm_free_page(phys);
   kprintf("[test]   paging: page 0x%lx at %p and %p\n", phys, (void *)va,
           (void *)alias);
+  return ok;
+}
+
+static uint16_t
+bda_word(uint64_t offset)
+{
+  return *(volatile uint16_t *)(LAYOUT_KERNEL_VIRT_BASE + offset);
+}
+
+// Where the EBDA starts: the lower of the BDA's pointer and INT 12h's figure.
+static uint64_t
+ebda_start(void)
+{
+  uint64_t start = (uint64_t)bda_word(BDA_BASE_KIB) * 1024;
+  uint64_t pointer = (uint64_t)bda_word(BDA_EBDA_SEGMENT) << 4;
+
+  if (pointer != 0 && pointer < start)
+    start = pointer;
+  return start < CONVENTIONAL_END ? start : CONVENTIONAL_END;
+}
+
+// A table of the live hierarchy: not one of stage2's, and not in the EBDA.
+static bool
+table_ok(uint64_t phys, uint64_t ebda)
+{
+  bool ok =
+      check(phys - LAYOUT_BOOT_PAGE_TABLES >= LAYOUT_BOOT_PAGE_TABLES_SIZE ||
+                phys - LAYOUT_PMM_BOOTSTRAP < LAYOUT_PMM_BOOTSTRAP_SIZE,
+            "no page table is one of stage2's");
+  return ok & check(phys < ebda || phys >= ONE_MIB,
+                    "no page table lies at or above the EBDA");
+}
+
+// The kernel runs on page tables of its own: CR3 is not stage2's PML4, the
+// lower half (stage2's identity map) is empty, and no table of the
+// hierarchy is one of stage2's or lies in the EBDA. Walked through the
+// recursive slot.
+bool
+selftest_own_page_tables(void)
+{
+  unsigned slot = LAYOUT_PAGE_TABLE_SLOT;
+  uint64_t root = cr3_read() & PTE_ADDR_MASK, ebda = ebda_start();
+  uint64_t *pml4 = (uint64_t *)pt_recursive_table_va(slot, 0, PT_LEVELS);
+  unsigned tables = 1;
+  bool ok = check(root != LAYOUT_BOOT_PAGE_TABLES, "CR3 is not stage2's PML4");
+
+  ok &= table_ok(root, ebda);
+  for (unsigned i = 0; i < PT_ENTRIES; i++) {
+    if (!(pml4[i] & PTE_PRESENT) || i == slot)
+      continue;
+    ok &= check(i >= PT_ENTRIES / 2, "the lower half is unmapped");
+    uint64_t base = VA_SIGN_EXTENSION | (uint64_t)i << PML4_SLOT_SHIFT;
+    uint64_t *pdpt = (uint64_t *)pt_recursive_table_va(slot, base, 3);
+    ok &= table_ok(pml4[i] & PTE_ADDR_MASK, ebda);
+    tables++;
+    for (unsigned j = 0; j < PT_ENTRIES; j++) {
+      if (!(pdpt[j] & PTE_PRESENT) || (pdpt[j] & PTE_LARGE))
+        continue;
+      uint64_t va = base | (uint64_t)j << PDPT_SLOT_SHIFT;
+      uint64_t *pd = (uint64_t *)pt_recursive_table_va(slot, va, 2);
+      ok &= table_ok(pdpt[j] & PTE_ADDR_MASK, ebda);
+      tables++;
+      for (unsigned k = 0; k < PT_ENTRIES; k++) {
+        if ((pd[k] & PTE_PRESENT) && !(pd[k] & PTE_LARGE)) {
+          ok &= table_ok(pd[k] & PTE_ADDR_MASK, ebda);
+          tables++;
+        }
+      }
+    }
+  }
+  kprintf("[test]   paging: PML4 at 0x%lx, %u tables, none of stage2's (0x%lx) "
+          "or at or above the EBDA (0x%lx)\n",
+          root, tables, (uint64_t)LAYOUT_BOOT_PAGE_TABLES, ebda);
   return ok;
 }
 

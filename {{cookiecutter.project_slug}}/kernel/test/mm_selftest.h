@@ -7,6 +7,7 @@
 
 bool selftest_pmm(void);
 bool selftest_paging(void);
+bool selftest_own_page_tables(void);
 bool selftest_guard_pages(void);
 bool selftest_automap(void);
 bool selftest_fba(void);

@@ -28,6 +28,7 @@ static const struct selftest selftests[] = {
     {selftest_acpi_lapic_address, "acpi: LAPIC address"},
     {selftest_pmm, "pmm"},
     {selftest_paging, "paging"},
+    {selftest_own_page_tables, "paging: own tables"},
     {selftest_guard_pages, "paging: guard pages"},
     {selftest_automap, "automap"},
     {selftest_fba, "fba"},

@@ -19,7 +19,7 @@ GIB = 1024 * MIB
 
 # ---- E820 ------------------------------------------------------------------
 USABLE, RESERVED, ACPI_RECLAIM, ACPI_NVS, BAD = 1, 2, 3, 4, 5
-VALID = 1  # ACPI 3.0 extended attributes, bit 0: the entry counts
+VALID = 1  # ACPI 3.0 extended attributes, bit 0 (ignored by the kernel, as by Linux)
 
 
 def e820_input(entries, capacity=0, exclude=()):
@@ -68,7 +68,8 @@ BOCHS_128M = [
 ]
 
 # What a careless BIOS returns: unsorted, overlapping, odd alignment, an
-# empty entry, an ignored one, an unknown type and one that wraps around.
+# empty entry, one with the "valid" attribute bit clear, an unknown type and one
+# that wraps around.
 MESSY = [
     (0x8000000, 0x4000000, USABLE),
     (0x100000, 0x7F00001, USABLE),
@@ -82,7 +83,7 @@ MESSY = [
 ]
 
 # The default layout's areas (layout.cfg); all below 2 MiB, like pmm.c's.
-LAYOUT_EXCLUDE = [(0x8400, 0x9400), (0x99000, 0x9C000), (0x9C000, 0xA0000),
+LAYOUT_EXCLUDE = [(0x8400, 0x9C00), (0x91000, 0x94000), (0x94000, 0x98000),
                   (0x100000, 0x110000), (0x110000, 0x120000), (0x120000, 0x200000)]
 
 

@@ -139,19 +139,41 @@ test_acpi_reclaimable_not_usable(void **state)
 }
 
 static void
-test_unknown_type_and_ignore_bit(void **state)
+test_unknown_type_is_reserved(void **state)
 {
   (void)state;
   struct e820_entry in[] = {
       entry(1 * MIB, 7 * MIB, E820_TYPE_USABLE),
-      entry(2 * MIB, MIB, 12),              // unknown: treated as reserved
-      {16 * MIB, MIB, E820_TYPE_USABLE, 0}, // "ignore this entry"
+      entry(2 * MIB, MIB, 12), // unknown: treated as reserved
   };
   struct mem_range out[MAX_OUT];
-  assert_int_equal(run(in, 3, out), 2);
+  assert_int_equal(run(in, 2, out), 2);
   assert_int_equal(out[0].end, 2 * MIB);
   assert_int_equal(out[1].base, 3 * MIB);
   assert_int_equal(out[1].end, 8 * MIB);
+}
+
+// Some BIOSes return the ACPI 3.0 attribute word with bit 0 ("valid")
+// clear on every entry; Linux ignores the field, and so does e820_sanitise:
+// such a machine still has its RAM, and its reserved ranges still count.
+static void
+test_attribute_bit_ignored(void **state)
+{
+  (void)state;
+  struct e820_entry in[] = {
+      {0, 0x9FC00, E820_TYPE_USABLE, 0},
+      {1 * MIB, 127 * MIB, E820_TYPE_USABLE, 0},
+      {4 * MIB, 1 * MIB, E820_TYPE_RESERVED, 0},
+      {16 * MIB, MIB, E820_TYPE_USABLE, 2}, // bit 1 (non-volatile) only
+  };
+  struct mem_range out[MAX_OUT];
+  assert_int_equal(run(in, 4, out), 3);
+  assert_int_equal(out[0].base, 0);
+  assert_int_equal(out[0].end, 0x9F000);
+  assert_int_equal(out[1].base, 1 * MIB);
+  assert_int_equal(out[1].end, 4 * MIB);
+  assert_int_equal(out[2].base, 5 * MIB);
+  assert_int_equal(out[2].end, 128 * MIB);
 }
 
 static void
@@ -280,7 +302,8 @@ main(void)
       cmocka_unit_test(test_above_4gib),
       cmocka_unit_test(test_adjacent_merge),
       cmocka_unit_test(test_acpi_reclaimable_not_usable),
-      cmocka_unit_test(test_unknown_type_and_ignore_bit),
+      cmocka_unit_test(test_unknown_type_is_reserved),
+      cmocka_unit_test(test_attribute_bit_ignored),
       cmocka_unit_test(test_page_aligned_inward),
       cmocka_unit_test(test_exclusions),
       cmocka_unit_test(test_more_entries_than_fit),

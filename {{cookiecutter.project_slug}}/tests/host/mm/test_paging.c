@@ -28,15 +28,46 @@ struct sim {
   struct pt pt;
 };
 
+#define GARBAGE_ENTRY 0xABABABABABABABABULL
+
+static uint64_t *
+sim_page(struct sim *s, uint64_t phys)
+{
+  return (uint64_t *)s->pages[(phys - PHYS_BASE) / PT_PAGE_SIZE];
+}
+
+// What a CPU walking the tables now could read: no linked table may hold a
+// stale (garbage) entry. Walks every table reachable from the root.
+static void
+assert_no_stale_table(struct sim *s, uint64_t phys, int level)
+{
+  uint64_t *table = sim_page(s, phys);
+
+  for (int i = 0; i < PT_ENTRIES; i++) {
+    assert_true(table[i] != GARBAGE_ENTRY);
+    uint64_t next = table[i] & PTE_ADDR_MASK;
+    if (level > 1 && (table[i] & PTE_PRESENT) && !(table[i] & PTE_LARGE) &&
+        next >= PHYS_BASE && next < PHYS_BASE + SIM_PAGES * PT_PAGE_SIZE)
+      assert_no_stale_table(s, next, level - 1);
+  }
+}
+
 static uint64_t *
 sim_table(void *ctx, uint64_t phys, uint64_t va, int level)
 {
   struct sim *s = ctx;
   (void)va;
+  assert_no_stale_table(s, s->pt.root, PT_LEVELS);
   assert_true(level >= 1 && level <= PT_LEVELS);
   assert_true(phys >= PHYS_BASE && phys < PHYS_BASE + SIM_PAGES * PT_PAGE_SIZE);
   assert_int_equal(phys % PT_PAGE_SIZE, 0);
-  return (uint64_t *)s->pages[(phys - PHYS_BASE) / PT_PAGE_SIZE];
+  return sim_page(s, phys);
+}
+
+static void
+sim_zero(void *ctx, uint64_t phys)
+{
+  memset(sim_page(ctx, phys), 0, PT_PAGE_SIZE);
 }
 
 static uint64_t
@@ -53,6 +84,7 @@ static void
 sim_invalidate(void *ctx, uint64_t va)
 {
   struct sim *s = ctx;
+  assert_no_stale_table(s, s->pt.root, PT_LEVELS);
   s->invalidations++;
   s->last_invalidated = va;
 }
@@ -64,7 +96,8 @@ setup(void **state)
   s->pages = aligned_alloc(PT_PAGE_SIZE, SIM_PAGES * PT_PAGE_SIZE);
   memset(s->pages, GARBAGE, SIM_PAGES * PT_PAGE_SIZE);
   s->budget = SIM_PAGES;
-  s->pt.ops = (struct pt_ops){s, sim_table, sim_alloc, sim_invalidate};
+  s->pt.ops =
+      (struct pt_ops){s, sim_table, sim_alloc, sim_invalidate, sim_zero};
   s->pt.root = sim_alloc(s);
   memset(s->pages[0], 0, PT_PAGE_SIZE); // the root starts empty
   *state = s;

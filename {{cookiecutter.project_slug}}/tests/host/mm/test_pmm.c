@@ -185,6 +185,57 @@ test_double_free(void **state)
   assert_int_equal(pmm_core_free(pmm, b), PMM_ERR_DOUBLE_FREE);
 }
 
+// When the stack is full, a freed page becomes stack storage. Freeing it
+// again must be refused: accepted, the PMM would later hand out its own
+// stack. The same holds for every page of its own (bitmap pages too).
+static void
+test_double_free_of_a_page_that_became_storage(void **state)
+{
+  (void)state;
+  struct pmm *pmm = make_pmm(regions, REGION_COUNT);
+  uint64_t pages[TOTAL_PAGES];
+  size_t n = drain(pmm, pages, TOTAL_PAGES);
+  uint64_t storage = 0;
+
+  for (size_t i = 0; i < n && storage == 0; i += 2) {
+    assert_int_equal(pmm_core_free(pmm, pages[i]), PMM_OK);
+    if (is_storage(pages[i]))
+      storage = pages[i];
+  }
+  assert_true(storage != 0);
+  uint64_t free_pages = pmm->free_pages, depth = pmm->depth;
+  assert_false(pmm_core_is_allocated(pmm, storage));
+  assert_int_equal(pmm_core_free(pmm, storage), PMM_ERR_DOUBLE_FREE);
+  assert_int_equal(pmm->free_pages, free_pages);
+  assert_int_equal(pmm->depth, depth);
+  for (uint64_t i = 0; i < AREA_PAGES; i++)
+    if (area->backing[i] && in_regions(area->backing[i]))
+      assert_int_equal(pmm_core_free(pmm, area->backing[i]),
+                       PMM_ERR_DOUBLE_FREE);
+  drain(pmm, pages, TOTAL_PAGES); // never hands out its own storage
+}
+
+// The bitmap for RAM up to 2^52 needs 128 GiB: in a 64 MiB area it does
+// not fit, and no address outside the area is offered for it.
+static void
+test_bitmap_place_refuses_what_does_not_fit(void **state)
+{
+  uintptr_t va;
+  uint64_t size;
+  (void)state;
+  assert_false(pmm_core_bitmap_place((uintptr_t)area->base, AREA_SIZE,
+                                     1ULL << 52, &va, &size));
+  assert_int_equal(va, 0);
+  assert_false(pmm_core_bitmap_place((uintptr_t)area->base, AREA_SIZE,
+                                     UINT64_MAX, &va, &size));
+  // 64 MiB minus the first page and the guard covers 2 TiB of RAM less a
+  // little; 1 TiB fits, right below the guard page.
+  assert_true(pmm_core_bitmap_place((uintptr_t)area->base, AREA_SIZE,
+                                    1ULL << 40, &va, &size));
+  assert_int_equal(size, 32 * MIB);
+  assert_int_equal(va, (uintptr_t)area->base + AREA_SIZE - PAGE - 32 * MIB);
+}
+
 static void
 test_bad_addresses(void **state)
 {
@@ -345,6 +396,10 @@ main(void)
       cmocka_unit_test_setup_teardown(test_alloc_until_empty_then_free_all,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_double_free, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_double_free_of_a_page_that_became_storage, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_bitmap_place_refuses_what_does_not_fit, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_addresses, setup, teardown),
       cmocka_unit_test_setup_teardown(test_lifo_reuse, setup, teardown),
       cmocka_unit_test_setup_teardown(test_interleaved, setup, teardown),
