@@ -62,13 +62,19 @@ idt_ist_for(int vector)
 }
 
 void
-idt_init(void)
+idt_load(void)
 {
   struct idt_pointer pointer = {sizeof(idt) - 1, (uint64_t)idt};
 
+  __asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
+}
+
+void
+idt_init(void)
+{
   for (int vector = 0; vector < IDT_VECTORS; vector++)
     idt_set_gate(vector, trap_stub_table[vector], idt_ist_for(vector));
-  __asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
+  idt_load();
   kprintf("[idt] loaded: %d gates (exceptions 0-%d, PIC 0x%x-0x%x, "
           "LAPIC timer 0x%x, error 0x%x, spurious 0x%x)\n",
           IDT_VECTORS, IDT_EXCEPTION_VECTORS - 1, IDT_PIC_BASE,

@@ -11,8 +11,10 @@
 #include <stdint.h>
 
 #include "arch/cpu_regs.h"
+#include "arch/x86.h"
 #include "cpu/idt.h"
 #include "cpu/trap.h"
+#include "cpu/tsc.h"
 #include "dev/lapic.h"
 #include "dev/lapic_regs.h"
 #include "dev/mmio.h"
@@ -24,6 +26,8 @@
 #define LAPIC_MAX_LVT_MASK  0xFF
 #define LAPIC_SVR_ENABLE    (1u << 8) // APIC software enable
 #define LAPIC_ID_SHIFT      24        // xAPIC id: bits 31..24
+#define LAPIC_ICR_PENDING   (1u << 12) // delivery status: send pending
+#define LAPIC_ICR_WAIT_US   100000
 
 // IA32_APIC_BASE MSR, SDM vol. 3A 10.4.4 (figure 10-5).
 #define APIC_BASE_ENABLE       (1ull << 11) // global enable
@@ -119,4 +123,45 @@ lapic_init(uint64_t phys)
           version & LAPIC_VERSION_MASK,
           ((version >> LAPIC_MAX_LVT_SHIFT) & LAPIC_MAX_LVT_MASK) + 1, phys,
           (void *)lapic, IDT_LAPIC_SPURIOUS, IDT_LAPIC_ERROR);
+}
+
+void
+lapic_init_ap(void)
+{
+  uint64_t base = msr_read(MSR_IA32_APIC_BASE);
+
+  if (!(base & APIC_BASE_ENABLE))
+    msr_write(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE);
+  lapic_write(LAPIC_REG_TPR, 0);
+  lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_MASKED | IDT_LAPIC_TIMER);
+  lapic_write(LAPIC_REG_LVT_ERROR, IDT_LAPIC_ERROR);
+  lapic_write(LAPIC_REG_ESR, 0);
+  lapic_write(LAPIC_REG_ESR, 0);
+  lapic_write(LAPIC_REG_SVR, LAPIC_SVR_ENABLE | IDT_LAPIC_SPURIOUS);
+}
+
+uint32_t
+lapic_id(void)
+{
+  return lapic_read(LAPIC_REG_ID) >> LAPIC_ID_SHIFT;
+}
+
+// xAPIC: the destination goes in the high word, and writing the low word
+// sends (SDM 10.6.1). The caller keeps interrupts off around the pair, so
+// a handler's IPI cannot slip between the two writes.
+bool
+lapic_send_ipi(uint32_t apic_id, uint32_t icr_command)
+{
+  uint64_t flags = rflags_read();
+  interrupts_disable();
+  lapic_write(LAPIC_REG_ICR_HIGH, apic_id << LAPIC_ID_SHIFT);
+  lapic_write(LAPIC_REG_ICR_LOW, icr_command);
+  uint64_t limit = tsc_cycles(LAPIC_ICR_WAIT_US), begin = rdtsc();
+  bool sent;
+  while (!(sent = !(lapic_read(LAPIC_REG_ICR_LOW) & LAPIC_ICR_PENDING)) &&
+         rdtsc() - begin < limit)
+    cpu_pause();
+  if (flags & RFLAGS_IF)
+    interrupts_enable();
+  return sent;
 }

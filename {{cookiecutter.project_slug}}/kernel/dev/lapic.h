@@ -1,6 +1,7 @@
 #ifndef LAPIC_H
 #define LAPIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 // Map this CPU's local APIC registers at LAYOUT_LAPIC_VIRT (uncached),
@@ -9,6 +10,25 @@
 // 0 means "not known": the IA32_APIC_BASE MSR is used. Needs idt_init and
 // pic_disable first. Panics when the page cannot be mapped.
 void lapic_init(uint64_t phys);
+
+// Enable this CPU's local APIC as lapic_init did the boot CPU's (same
+// registers, same vectors); for application processors, after lapic_init.
+void lapic_init_ap(void);
+
+// This CPU's local APIC id.
+uint32_t lapic_id(void);
+
+// Interrupt command bits (ICR low word), SDM vol. 3A 10.6.1, figure 10-12.
+#define LAPIC_ICR_FIXED   (0u << 8) // delivery mode: the vector in bits 7..0
+#define LAPIC_ICR_INIT    (5u << 8) // delivery mode: INIT (reset to wait)
+#define LAPIC_ICR_STARTUP (6u << 8) // delivery mode: start at vector << 12
+#define LAPIC_ICR_ASSERT  (1u << 14) // level: assert (required but for INIT
+                                     // level de-assert)
+
+// Send the interprocessor interrupt `icr_command` (LAPIC_ICR_* | vector) to
+// the CPU with local APIC id `apic_id`, and wait until the local APIC has
+// sent it. Returns false if it was still pending after about 100 ms.
+bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_command);
 
 // Acknowledge the interrupt being handled (handlers of LAPIC-delivered
 // vectors call this; spurious interrupts must not).

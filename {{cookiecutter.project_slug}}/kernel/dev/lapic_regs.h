@@ -13,6 +13,8 @@
 #define LAPIC_REG_EOI           0x0B0 // write 0: end of interrupt
 #define LAPIC_REG_SVR           0x0F0 // spurious interrupt vector
 #define LAPIC_REG_ESR           0x280 // error status
+#define LAPIC_REG_ICR_LOW       0x300 // interrupt command: writing it sends
+#define LAPIC_REG_ICR_HIGH      0x310 // bits 31..24: destination APIC id
 #define LAPIC_REG_LVT_TIMER     0x320
 #define LAPIC_REG_LVT_ERROR     0x370
 #define LAPIC_REG_TIMER_INITIAL 0x380

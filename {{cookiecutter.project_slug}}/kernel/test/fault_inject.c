@@ -14,12 +14,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "acpi/boot.h"
 #include "dev/shutdown.h"
 #include "layout.h"
 #include "lib/kprintf.h"
 #include "mm/fba.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "smp/smp.h"
 #include "test/fault_inject.h"
 
 #define KIB 1024
@@ -185,6 +187,19 @@ fault_automap(void)
   kernel_finish(true);
 }
 
+// Built with KERNEL_FAULT_smp_no_start, smp.c sent the last AP no STARTUP:
+// it must have been reported and the rest must run.
+static void
+fault_smp_no_start(void)
+{
+  unsigned listed = acpi_cpu_count();
+  unsigned want = listed < LAYOUT_SMP_MAX_CPUS ? listed : LAYOUT_SMP_MAX_CPUS;
+
+  kprintf("[fault] smp_no_start: %u of %u CPUs online\n", smp_cpus_online(),
+          want);
+  kernel_finish(want > 1 && smp_cpus_online() == want - 1);
+}
+
 static const struct fault faults[] = {
     {"divide", fault_divide},
     {"page_fault", fault_page_fault},
@@ -195,6 +210,7 @@ static const struct fault faults[] = {
     {"pmm_exhaust", fault_pmm_exhaust},
     {"fba_exhaust", fault_fba_exhaust},
     {"automap", fault_automap},
+    {"smp_no_start", fault_smp_no_start},
 };
 
 static bool
