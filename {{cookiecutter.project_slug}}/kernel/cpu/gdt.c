@@ -95,8 +95,7 @@ gdt_load(const struct gdt_tables *t)
 
 // Fill a GDT and its TSS: RSP0 and the two IST stack tops given.
 static void
-gdt_fill(struct gdt_tables *t, uint64_t rsp0, uint64_t df_top,
-         uint64_t nmi_top)
+gdt_fill(struct gdt_tables *t, uint64_t rsp0, uint64_t df_top, uint64_t nmi_top)
 {
   uint64_t *gdt = t->gdt;
 

@@ -26,8 +26,6 @@
 #define LAPIC_MAX_LVT_MASK  0xFF
 #define LAPIC_SVR_ENABLE    (1u << 8) // APIC software enable
 #define LAPIC_ID_SHIFT      24        // xAPIC id: bits 31..24
-#define LAPIC_ICR_PENDING   (1u << 12) // delivery status: send pending
-#define LAPIC_ICR_WAIT_US   100000
 
 // IA32_APIC_BASE MSR, SDM vol. 3A 10.4.4 (figure 10-5).
 #define APIC_BASE_ENABLE       (1ull << 11) // global enable
@@ -146,19 +144,25 @@ lapic_id(void)
   return lapic_read(LAPIC_REG_ID) >> LAPIC_ID_SHIFT;
 }
 
+#define ICR_PENDING    (1u << 12) // delivery status: not yet sent
+#define ICR_WAIT_US    100000
+#define XAPIC_MAX_DEST 0xFF // the ICR's destination field has 8 bits
+
 // xAPIC: the destination goes in the high word, and writing the low word
 // sends (SDM 10.6.1). The caller keeps interrupts off around the pair, so
 // a handler's IPI cannot slip between the two writes.
 bool
 lapic_send_ipi(uint32_t apic_id, uint32_t icr_command)
 {
+  if (apic_id > XAPIC_MAX_DEST)
+    return false; // only x2APIC mode reaches it
   uint64_t flags = rflags_read();
   interrupts_disable();
   lapic_write(LAPIC_REG_ICR_HIGH, apic_id << LAPIC_ID_SHIFT);
   lapic_write(LAPIC_REG_ICR_LOW, icr_command);
-  uint64_t limit = tsc_cycles(LAPIC_ICR_WAIT_US), begin = rdtsc();
+  uint64_t limit = tsc_cycles(ICR_WAIT_US), begin = rdtsc();
   bool sent;
-  while (!(sent = !(lapic_read(LAPIC_REG_ICR_LOW) & LAPIC_ICR_PENDING)) &&
+  while (!(sent = !(lapic_read(LAPIC_REG_ICR_LOW) & ICR_PENDING)) &&
          rdtsc() - begin < limit)
     cpu_pause();
   if (flags & RFLAGS_IF)

@@ -10,12 +10,12 @@
 #include "mm/pmm.h"
 #include "smp/percpu.h"
 
-#define PAGE          PT_PAGE_SIZE
-#define STACK_OFFSET  PAGE // above the first guard page
-#define DF_OFFSET     (STACK_OFFSET + LAYOUT_SMP_STACK_SIZE + PAGE)
-#define NMI_OFFSET    (DF_OFFSET + 2 * PAGE)
-#define DATA_OFFSET   (NMI_OFFSET + PAGE)
-#define IST_SIZE      PAGE
+#define PAGE         PT_PAGE_SIZE
+#define STACK_OFFSET PAGE // above the first guard page
+#define DF_OFFSET    (STACK_OFFSET + LAYOUT_SMP_STACK_SIZE + PAGE)
+#define NMI_OFFSET   (DF_OFFSET + 2 * PAGE)
+#define DATA_OFFSET  (NMI_OFFSET + PAGE)
+#define IST_SIZE     PAGE
 
 _Static_assert(DATA_OFFSET + PAGE == LAYOUT_PERCPU_SLOT_SIZE,
                "the slot layout matches tools/layout.py");

@@ -16,10 +16,10 @@
 struct cpu {
   struct cpu_local local; // first: what arch/cpu_local.h reads through GS
   uint32_t apic_id;
-  bool online;          // running kernel code with interrupts on
-  uint64_t ticks;       // its timer's ticks (application processors)
-  uint64_t online_tsc;  // when it came online
-  void (*work)(void);   // a function its idle loop runs (smp_run_on)
+  bool online;         // running kernel code with interrupts on
+  uint64_t ticks;      // its timer's ticks (application processors)
+  uint64_t online_tsc; // when it came online
+  void (*work)(void);  // a function its idle loop runs (smp_run_on)
   struct gdt_tables tables;
 };
 

@@ -172,8 +172,7 @@ smp_init(void)
   uint64_t last = first_init;
   for (unsigned i = 1; i < slots; i++) {
     if (!smp_cpu_online(i))
-      kprintf("[smp] cpu %u (APIC id %u) did not start\n", i,
-              smp_apic_ids[i]);
+      kprintf("[smp] cpu %u (APIC id %u) did not start\n", i, smp_apic_ids[i]);
     else if (percpu(i)->online_tsc > last)
       last = percpu(i)->online_tsc;
   }

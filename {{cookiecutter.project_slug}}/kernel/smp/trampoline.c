@@ -69,8 +69,8 @@ trampoline_install(void)
   args->efer = (uint32_t)(msr_read(MSR_IA32_EFER) & (EFER_LME | EFER_NXE));
   build_tables();
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
-  kprintf("[smp] trampoline: %lu bytes at 0x%lx, tables at 0x%lx-0x%lx\n",
-          size, (uint64_t)LAYOUT_SMP_TRAMPOLINE, (uint64_t)TRAMPOLINE_PML4,
+  kprintf("[smp] trampoline: %lu bytes at 0x%lx, tables at 0x%lx-0x%lx\n", size,
+          (uint64_t)LAYOUT_SMP_TRAMPOLINE, (uint64_t)TRAMPOLINE_PML4,
           (uint64_t)(TRAMPOLINE_PD + PT_PAGE_SIZE - 1));
   return LAYOUT_SMP_TRAMPOLINE >> PAGE_SHIFT;
 }
