@@ -6,7 +6,6 @@
 
 %define CPUID_TOPOLOGY 0xB              ; EDX: x2APIC id (SDM vol. 2A, CPUID)
 %define CPUID_FEATURES 1                ; EBX bits 31..24: initial APIC id
-%define NO_APIC_ID     0xFFFFFFFF
 
         bits 64
         section .rodata

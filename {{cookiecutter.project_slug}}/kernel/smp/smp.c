@@ -17,14 +17,17 @@
 #include "layout.h"
 #include "lib/kprintf.h"
 #include "smp/percpu.h"
+#include "smp/plan.h"
 #include "smp/shootdown.h"
 #include "smp/smp.h"
 #include "smp/trampoline.h"
 
-#define INIT_WAIT_US    10000  // SDM 8.4.4.1: 10 ms after INIT
-#define STARTUP_WAIT_US 200    // SDM 8.4.4.1: 200 us after each STARTUP
-#define ONLINE_WAIT_US  500000 // then give the slowest CPU this long
-#define NO_APIC_ID      0xFFFFFFFFu
+#define INIT_WAIT_US    10000       // SDM 8.4.4.1: 10 ms after INIT
+#define STARTUP_WAIT_US 200         // SDM 8.4.4.1: 200 us after each STARTUP
+#define ONLINE_WAIT_US  500000      // then give the slowest CPU this long
+#define NO_APIC_ID      0xFFFFFFFFu // an unused smp_apic_ids entry
+
+_Static_assert(SMP_PLAN_MAX == MADT_MAX_CPUS, "the plan judges every CPU kept");
 
 // Read by ap_entry.asm before an AP has a stack.
 uint64_t smp_kernel_cr3;
@@ -61,6 +64,8 @@ smp_boot_cpu(void)
   if (!percpu_map(0, false))
     panic("smp_init: no memory for the boot CPU's per-CPU page");
   struct cpu *bsp = percpu(0);
+  for (unsigned i = 0; i < LAYOUT_SMP_MAX_CPUS; i++)
+    smp_apic_ids[i] = NO_APIC_ID; // matches no CPU in ap_entry.asm
   bsp->local.index = 0;
   bsp->apic_id = lapic_id();
   bsp->online = true;
@@ -69,37 +74,50 @@ smp_boot_cpu(void)
   smp_apic_ids[0] = bsp->apic_id;
 }
 
-// Give each other enabled MADT CPU an index and its stacks; return how many
-// got one. CPUs beyond smp_max_cpus are logged and never sent anything, so
-// they stay halted in wait-for-SIPI.
+// Give AP `madt_index` (APIC id `id`) the next index and its stacks.
+static void
+smp_add_cpu(unsigned madt_index, uint32_t id)
+{
+  if (!percpu_map(slots, true)) {
+    kprintf("[smp] cpu %u (APIC id %u) left halted: no memory for its "
+            "stacks\n",
+            madt_index, id);
+    return;
+  }
+  percpu(slots)->apic_id = id;
+  smp_apic_ids[slots] = id;
+  smp_stack_tops[slots] = percpu_stack_top(slots);
+  slots++;
+}
+
+// Give each AP of the plan (plan.c) an index and its stacks; return how
+// many got one. CPUs beyond smp_max_cpus are logged and never sent
+// anything, so they stay halted in wait-for-SIPI.
 static unsigned
 smp_assign_cpus(void)
 {
   unsigned listed = acpi_cpu_count();
-  const uint32_t *ids = listed > 1 ? acpi_result()->madt.cpu_apic_ids : 0;
+  struct smp_plan plan;
 
-  if (listed > MADT_MAX_CPUS)
+  if (listed < 2)
+    return 0;
+  const uint32_t *ids = acpi_result()->madt.cpu_apic_ids;
+  if (listed > SMP_PLAN_MAX) {
     kprintf("[smp] the MADT lists %u CPUs; the parser kept %u\n", listed,
-            MADT_MAX_CPUS);
-  for (unsigned i = 0; ids && i < listed && i < MADT_MAX_CPUS; i++) {
-    if (ids[i] == percpu(0)->apic_id)
-      continue;
-    if (slots == LAYOUT_SMP_MAX_CPUS) {
+            SMP_PLAN_MAX);
+    listed = SMP_PLAN_MAX;
+  }
+  smp_plan_make(ids, listed, percpu(0)->apic_id, LAYOUT_SMP_MAX_CPUS, &plan);
+  for (unsigned i = 0; i < listed; i++) {
+    if (plan.verdict[i] == SMP_START)
+      smp_add_cpu(i, ids[i]);
+    else if (plan.verdict[i] == SMP_OVER_LIMIT)
       kprintf("[smp] cpu %u (APIC id %u) left halted: smp_max_cpus is %u "
               "(layout.cfg)\n",
               i, ids[i], (unsigned)LAYOUT_SMP_MAX_CPUS);
-      continue;
-    }
-    if (!percpu_map(slots, true)) {
-      kprintf("[smp] cpu %u (APIC id %u) left halted: no memory for its "
-              "stacks\n",
-              i, ids[i]);
-      continue;
-    }
-    percpu(slots)->apic_id = ids[i];
-    smp_apic_ids[slots] = ids[i];
-    smp_stack_tops[slots] = percpu_stack_top(slots);
-    slots++;
+    else if (plan.verdict[i] == SMP_DUPLICATE)
+      kprintf("[smp] cpu %u (APIC id %u) ignored: %s\n", i, ids[i],
+              smp_verdict_name(plan.verdict[i]));
   }
   return slots - 1;
 }
