@@ -1,5 +1,6 @@
 """Every CPU runs kernel code: the SMP bring-up on QEMU (pc and q35, one- and
-multi-threaded TCG) and Bochs, the CPU limit, and a CPU that never starts.
+multi-threaded TCG) and Bochs, the CPU limit, a CPU that never starts, and a
+panic on another CPU.
 
 The test build's self-tests check, on the booted machine, that every listed
 CPU came online, that every CPU's timer ticks, that all CPUs allocating PMM
@@ -79,3 +80,15 @@ def test_a_cpu_that_does_not_start_is_reported(project):
     assert "[smp] cpu 3 (APIC id 3) did not start" in log
     assert ready_values(log)["cpus_online"] == "3"
     assert "[fault] smp_no_start: 3 of 4 CPUs online" in log
+
+
+def test_a_panic_on_another_cpu_stops_them_all(project):
+    """Fault injection: CPU 1 panics. Its message is reported, it stops the
+    three other CPUs with an NMI (each says so by halting), and the run ends
+    with FAIL from the kernel, not a triple fault or a hang."""
+    make(project, "test-image", "FAULT=ap_panic")
+    passed, log = boot(project, image="build/test-fault-ap_panic/floppy.img", cpus=4)
+    assert not passed
+    assert "panic: fault_inject: ap_panic on cpu 1" in log, log[-3000:]
+    assert "[smp] cpu 1 stopped 3 of 3 other CPUs" in log, log[-3000:]
+    assert "the kernel reported 'test: FAIL'" in log.splitlines()[-1], log[-3000:]

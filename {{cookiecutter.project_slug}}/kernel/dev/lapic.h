@@ -22,6 +22,7 @@ uint32_t lapic_id(void);
 #define LAPIC_ICR_FIXED   (0u << 8)  // delivery mode: the vector in bits 7..0
 #define LAPIC_ICR_INIT    (5u << 8)  // delivery mode: INIT (reset to wait)
 #define LAPIC_ICR_STARTUP (6u << 8)  // delivery mode: start at vector << 12
+#define LAPIC_ICR_NMI     (4u << 8)  // delivery mode: NMI (vector ignored)
 #define LAPIC_ICR_ASSERT  (1u << 14) // level: assert (all but INIT de-assert)
 
 // Send the interprocessor interrupt `icr_command` (LAPIC_ICR_* | vector) to

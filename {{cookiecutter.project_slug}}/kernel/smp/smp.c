@@ -12,8 +12,10 @@
 #include "arch/cpu_local.h"
 #include "arch/cpu_regs.h"
 #include "arch/x86.h"
+#include "cpu/trap.h"
 #include "cpu/tsc.h"
 #include "dev/lapic.h"
+#include "dev/shutdown.h"
 #include "layout.h"
 #include "lib/kprintf.h"
 #include "smp/percpu.h"
@@ -26,6 +28,8 @@
 #define STARTUP_WAIT_US 200         // SDM 8.4.4.1: 200 us after each STARTUP
 #define ONLINE_WAIT_US  500000      // then give the slowest CPU this long
 #define NO_APIC_ID      0xFFFFFFFFu // an unused smp_apic_ids entry
+#define STOP_WAIT_US    100000
+#define VECTOR_NMI      2
 
 _Static_assert(SMP_PLAN_MAX == MADT_MAX_CPUS, "the plan judges every CPU kept");
 
@@ -36,6 +40,8 @@ uint64_t smp_stack_tops[LAYOUT_SMP_MAX_CPUS];
 
 static unsigned slots = 1; // CPU indices in use: the BSP is 0
 static unsigned online = 1;
+static uint32_t stopping; // set once a CPU ends the run
+static uint32_t stopped;  // CPUs halted by its NMI
 
 unsigned
 smp_cpus_online(void)
@@ -171,6 +177,39 @@ smp_start_aps(uint8_t vector)
   return first_init;
 }
 
+// Another CPU ends the run: halt. Any other NMI is reported as before.
+static bool
+smp_stop_nmi(struct trap_frame *frame)
+{
+  (void)frame;
+  if (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
+    return false;
+  __atomic_fetch_add(&stopped, 1, __ATOMIC_RELEASE);
+  cpu_halt_forever();
+}
+
+// kernel_finish's first step: an NMI to every other CPU online, which gets
+// through even to one spinning with interrupts off on a lock this CPU
+// holds, then a short wait until they have halted. CPUs that never started
+// get none: they may still sit in firmware code that an NMI would crash.
+static void
+smp_stop_others(void)
+{
+  unsigned others = smp_cpus_online() - 1;
+
+  if (others == 0 || __atomic_exchange_n(&stopping, 1, __ATOMIC_ACQ_REL))
+    return;
+  for (unsigned i = 0; i < slots; i++)
+    if (i != cpu_index() && smp_cpu_online(i))
+      lapic_send_ipi(smp_apic_ids[i], LAPIC_ICR_NMI | LAPIC_ICR_ASSERT);
+  uint64_t limit = tsc_cycles(STOP_WAIT_US), begin = rdtsc();
+  while (__atomic_load_n(&stopped, __ATOMIC_ACQUIRE) < others &&
+         rdtsc() - begin < limit)
+    cpu_pause();
+  kprintf("[smp] cpu %u stopped %u of %u other CPUs\n", cpu_index(),
+          __atomic_load_n(&stopped, __ATOMIC_ACQUIRE), others);
+}
+
 void
 smp_init(void)
 {
@@ -181,6 +220,8 @@ smp_init(void)
     kprintf("[smp] 1 CPU online (no other CPU to start)\n");
     return;
   }
+  trap_set_handler(VECTOR_NMI, smp_stop_nmi);
+  shutdown_set_stop_others(smp_stop_others);
   smp_kernel_cr3 = cr3_read();
   uint8_t vector = trampoline_install();
   interrupts_disable();

@@ -23,6 +23,9 @@ unsigned smp_cpu_slots(void);
 void smp_run_on(unsigned index, void (*work)(void));
 void smp_wait_idle(unsigned index);
 
+// Also installed: kernel_finish (a panic, a fatal trap, the end of a test
+// run) first stops the other CPUs with an NMI, and logs how many halted.
+
 // Called by ap.c when this AP is ready: counts it as online.
 struct cpu;
 void smp_mark_online(struct cpu *cpu);

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "acpi/boot.h"
+#include "arch/cpu_local.h"
 #include "dev/shutdown.h"
 #include "layout.h"
 #include "lib/kprintf.h"
@@ -200,6 +201,25 @@ fault_smp_no_start(void)
   kernel_finish(want > 1 && smp_cpus_online() == want - 1);
 }
 
+// A panic on an AP: reported like any other, and the run ends with every
+// other CPU stopped.
+static void
+ap_panics(void)
+{
+  panic("fault_inject: ap_panic on cpu %u", cpu_index());
+}
+
+static void
+fault_ap_panic(void)
+{
+  if (smp_cpus_online() < 2) {
+    kprintf("[fault] ap_panic: needs a second CPU (make test-qemu CPUS=2)\n");
+    return;
+  }
+  smp_run_on(1, ap_panics);
+  smp_wait_idle(1); // stopped by cpu 1's NMI before this returns
+}
+
 static const struct fault faults[] = {
     {"divide", fault_divide},
     {"page_fault", fault_page_fault},
@@ -211,6 +231,7 @@ static const struct fault faults[] = {
     {"fba_exhaust", fault_fba_exhaust},
     {"automap", fault_automap},
     {"smp_no_start", fault_smp_no_start},
+    {"ap_panic", fault_ap_panic},
 };
 
 static bool
