@@ -235,7 +235,8 @@ smp_init(void)
     else if (percpu(i)->online_tsc > last)
       last = percpu(i)->online_tsc;
   }
-  uint64_t us = (last - first_init) / tsc_cycles(1);
+  // In cycles per millisecond: a slow emulated TSC has under one per us.
+  uint64_t us = (last - first_init) * 1000 / tsc_cycles(1000);
   kprintf("[smp] %u of %u CPUs online, the last %lu us after the first INIT "
           "(STARTUP vector 0x%x)\n",
           smp_cpus_online(), slots, us, vector);

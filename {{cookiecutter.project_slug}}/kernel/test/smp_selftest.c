@@ -61,7 +61,7 @@ selftest_smp_timers(void)
     before[i] = __atomic_load_n(&percpu(i)->ticks, __ATOMIC_RELAXED);
   uint64_t start = rdtsc();
   uint64_t bsp = lapic_ticks_during(window); // halts meanwhile
-  uint64_t elapsed_us = (rdtsc() - start) / tsc_cycles(1);
+  uint64_t elapsed_us = (rdtsc() - start) * 1000 / tsc_cycles(1000);
   uint64_t expected = LAYOUT_LAPIC_TIMER_HZ * elapsed_us / US_PER_SECOND;
   for (unsigned i = 1; i < smp_cpu_slots(); i++) {
     uint64_t ticks = percpu(i)->ticks - before[i];
