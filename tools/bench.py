@@ -156,6 +156,16 @@ def smp_figures(runs, kernel, log, cpus=8):
     return statistics.median(online_ms), statistics.median(many), statistics.median(one)
 
 
+def cpu_floor(runs, bare, log, cpus=8):
+    """(median, median) boot seconds of the bare boot sector with `cpus` and
+    1 CPUs, alternating: what QEMU and its BIOS themselves spend on more CPUs."""
+    many, one = [], []
+    for _ in range(runs):
+        many.append(run_until_ready(qemu_command(bare, log, cpus=cpus), log))
+        one.append(run_until_ready(qemu_command(bare, log, cpus=1), log))
+    return statistics.median(many), statistics.median(one)
+
+
 def median_of(runs, measure):
     return statistics.median(measure() for _ in range(runs))
 
@@ -217,6 +227,7 @@ def main():
         small = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 128), log))
         large = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 8192), log))
         online_ms, eight, single = smp_figures(runs, kernel, log)
+        bare_eight, bare_single = cpu_floor(runs, bare, log)
         build_runs = max(3, runs // 3)
         build = median_of(build_runs, lambda: generate_and_build(workdir))
         sizes = subprocess.run(["make", "-s", "-C", project, "size"], check=True,
@@ -239,6 +250,8 @@ def main():
           % online_ms)
     print("| QEMU: boot to `ready`, 8 CPUs vs 1 CPU, alternating (target 1.2) | %.3f s | %.3f s (1 CPU) | %.2f |"
           % (eight, single, eight / single))
+    print("| QEMU: bare boot sector, 8 CPUs vs 1 CPU (the emulator's and BIOS's own share) | %.3f s | %.3f s (1 CPU) | %.2f |"
+          % (bare_eight, bare_single, bare_eight / bare_single))
     print("| generate + build (make -j2) | %.3f s | | |" % build)
     print()
     print("Sizes of the default project (`make size`):")
