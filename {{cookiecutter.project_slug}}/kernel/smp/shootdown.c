@@ -21,7 +21,7 @@
 #include "smp/shootdown.h"
 #include "smp/smp.h"
 
-#define SHOOTDOWN_WAIT_US 1000000
+#define SHOOTDOWN_WAIT_US 2000000
 
 static struct spinlock shootdown_lock;
 static uint64_t shootdown_va;

@@ -13,7 +13,7 @@ void shootdown_init(void);
 // Flush va from every other online CPU's TLB and wait until all have.
 // Locking: shootdown_lock inside; call with interrupts on and no rlock
 // held (the other CPUs must be able to take the IPI). Panics if a CPU does
-// not answer within a second.
+// not answer within two seconds.
 void tlb_shootdown(uint64_t va);
 
 // Shootdowns done since boot (for tests).

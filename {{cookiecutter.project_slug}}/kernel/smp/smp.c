@@ -26,10 +26,13 @@
 
 #define INIT_WAIT_US    10000       // SDM 8.4.4.1: 10 ms after INIT
 #define STARTUP_WAIT_US 200         // SDM 8.4.4.1: 200 us after each STARTUP
-#define ONLINE_WAIT_US  500000      // then give the slowest CPU this long
+#define STOP_WAIT_US    100000      // for the other CPUs to take the NMI
 #define NO_APIC_ID      0xFFFFFFFFu // an unused smp_apic_ids entry
-#define STOP_WAIT_US    100000
 #define VECTOR_NMI      2
+
+// Then wait this long for the slowest CPU: generous, because an emulator's
+// clock (TCG's follows the host's) runs on while a busy host starves it.
+#define ONLINE_WAIT_US 2000000
 
 _Static_assert(SMP_PLAN_MAX == MADT_MAX_CPUS, "the plan judges every CPU kept");
 
