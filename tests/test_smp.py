@@ -1,6 +1,6 @@
 """Every CPU runs kernel code: the SMP bring-up on QEMU (pc and q35, one- and
 multi-threaded TCG) and Bochs, the CPU limit, a CPU that never starts, and a
-panic on another CPU.
+panic and a stack overflow on another CPU.
 
 The test build's self-tests check, on the booted machine, that every listed
 CPU came online, that every CPU's timer ticks, that all CPUs allocating PMM
@@ -92,3 +92,20 @@ def test_a_panic_on_another_cpu_stops_them_all(project):
     assert "panic: fault_inject: ap_panic on cpu 1" in log, log[-3000:]
     assert "[smp] cpu 1 stopped 3 of 3 other CPUs" in log, log[-3000:]
     assert "the kernel reported 'test: FAIL'" in log.splitlines()[-1], log[-3000:]
+
+
+def test_a_stack_overflow_on_another_cpu_is_caught_there(project):
+    """Fault injection: CPU 1 overflows its stack. The write lands in the
+    guard page below its stack in the per-CPU area, the double fault runs on
+    CPU 1's own #DF stack (its own TSS) and is reported, naming the CPU, and
+    the run ends with FAIL after the other CPU is stopped."""
+    make(project, "test-image", "FAULT=ap_stack_overflow")
+    passed, log = boot(project, image="build/test-fault-ap_stack_overflow/floppy.img", cpus=2)
+    assert not passed
+    assert "[trap] unexpected #DF double fault: vector 8 (0x8), error code 0x0" in log, log[-3000:]
+    assert "  on cpu 1\n" in log, log[-3000:]
+    cr2 = int(re.search(r"CR2=([0-9a-f]{16}) \(the last page-fault address\)", log).group(1), 16)
+    slot1 = 0xFFFFFFFF88000000 + 16 * 1024 + 24 * 1024  # percpu_area_base + one slot
+    assert slot1 <= cr2 < slot1 + 4096, hex(cr2)          # its first page: the guard
+    assert "[smp] cpu 1 stopped 1 of 1 other CPUs" in log
+    assert "the kernel reported 'test: FAIL'" in log.splitlines()[-1]

@@ -213,10 +213,23 @@ static void
 fault_ap_panic(void)
 {
   if (smp_cpus_online() < 2) {
-    kprintf("[fault] ap_panic: needs a second CPU (make test-qemu CPUS=2)\n");
+    kprintf("[fault] ap_panic: needs a second CPU (CPUS=2)\n");
     return;
   }
   smp_run_on(1, ap_panics);
+  smp_wait_idle(1); // stopped by cpu 1's NMI before this returns
+}
+
+// The same overflow on an AP: its own stack's guard page faults, and the
+// #DF runs on its own IST stack (its TSS), so the report comes from there.
+static void
+fault_ap_stack_overflow(void)
+{
+  if (smp_cpus_online() < 2) {
+    kprintf("[fault] ap_stack_overflow: needs a second CPU (CPUS=2)\n");
+    return;
+  }
+  smp_run_on(1, fault_stack_overflow);
   smp_wait_idle(1); // stopped by cpu 1's NMI before this returns
 }
 
@@ -232,6 +245,7 @@ static const struct fault faults[] = {
     {"automap", fault_automap},
     {"smp_no_start", fault_smp_no_start},
     {"ap_panic", fault_ap_panic},
+    {"ap_stack_overflow", fault_ap_stack_overflow},
 };
 
 static bool
