@@ -25,8 +25,9 @@ ap_timer_interrupt(struct trap_frame *frame)
   return true;
 }
 
-// Interrupts are checked off and the HLT comes right after STI, so work
-// posted between the check and the HLT still wakes it at the next tick.
+// Work is looked for with interrupts off, and STI takes effect only after
+// the HLT that follows it: work posted after the look is found at the next
+// interrupt (this CPU's timer tick at the latest), never missed.
 __attribute__((noreturn)) static void
 ap_idle(struct cpu *cpu)
 {
