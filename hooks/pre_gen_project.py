@@ -50,7 +50,12 @@ CONTEXT_JSON = r'''
 "emulator_cpus": {{ cookiecutter.emulator_cpus | tojson }},
 "lapic_timer_hz": {{ cookiecutter.lapic_timer_hz | tojson }},
 "mbr_addr": {{ cookiecutter.mbr_addr | tojson }},
-"disk_image_size": {{ cookiecutter.disk_image_size | tojson }}
+"disk_image_size": {{ cookiecutter.disk_image_size | tojson }},
+"smp_trampoline_addr": {{ cookiecutter.smp_trampoline_addr | tojson }},
+"smp_max_cpus": {{ cookiecutter.smp_max_cpus | tojson }},
+"smp_stack_size": {{ cookiecutter.smp_stack_size | tojson }},
+"percpu_area_base": {{ cookiecutter.percpu_area_base | tojson }},
+"percpu_area_size": {{ cookiecutter.percpu_area_size | tojson }}
 }
 '''
 
@@ -128,6 +133,15 @@ HIGHER_HALF = 0xFFFF800000000000       # canonical kernel half
 PML4_SLOT_SIZE = 1 << 39                # one PML4 entry maps 512 GiB
 FIRST_KERNEL_SLOT = 256                 # PML4 entries 256..511 map the higher half
 LAPIC_PAGE_SIZE = PAGE
+# SMP: the AP trampoline is the STARTUP IPI's page (real-mode code and the
+# values the kernel hands the APs), then a PML4, PDPT and PD that map it 1:1
+# and the kernel's half, for the switch to long mode.
+SMP_TRAMPOLINE_SIZE = 4 * PAGE
+SMP_TRAMPOLINE_LOW = 0x1000         # above the IVT page
+SMP_STACK_MIN = 8 * KIB
+# A per-CPU slot: guard page, stack, guard page, #DF stack, guard page, NMI
+# stack, data page (struct cpu with the CPU's GDT and TSS).
+PERCPU_SLOT_OVERHEAD = 6 * PAGE
 
 PHASES = collections.OrderedDict([
     (0, ("mbr", "hard disks only: the MBR relocates itself and loads the partition's boot sector")),
@@ -144,6 +158,7 @@ COUNT_RANGES = {
     "acpi_area_pages": (1, 512),
     "emulator_cpus": (1, 64),
     "lapic_timer_hz": (10, 1000),
+    "smp_max_cpus": (1, 64),
 }
 EMULATOR_MEMORY_RANGE = (32 * MIB, 1 << 40)
 
@@ -188,6 +203,11 @@ PARAM_TABLE = (
     Param("lapic_timer_hz", "count", "1000", "periodic local APIC timer rate"),
     Param("mbr_addr", "address", "0x600", "where the MBR of build/disk.img relocates itself (512 bytes)"),
     Param("disk_image_size", "size", "4M", "size of build/disk.img (MBR, then a FAT12 partition from 1 MiB)"),
+    Param("smp_trampoline_addr", "address", "0xC000", "AP start-up trampoline (STARTUP IPI page + 3 table pages)"),
+    Param("smp_max_cpus", "count", "16", "most CPUs the kernel starts (MADT order; the rest stay halted)"),
+    Param("smp_stack_size", "size", "16K", "kernel stack of each application processor"),
+    Param("percpu_area_base", "address", "0xFFFFFFFF88000000", "virtual base of the per-CPU stacks and data"),
+    Param("percpu_area_size", "size", "4M", "size of the per-CPU area (smp_max_cpus slots)"),
 )
 PARAM_BY_NAME = {p.name: p for p in PARAM_TABLE}
 PARAMS = tuple(p.name for p in PARAM_TABLE)
@@ -217,9 +237,11 @@ RULES = (
          tuple(p.name for p in PARAM_TABLE if p.kind == "size")),
     Rule("parse-switch", "Switches are y or n (any case).", "Anything else is a typo.", ("automap_enabled",)),
     Rule("parse-count", "Counts are decimal integers.", "Strict parsing.", tuple(COUNT_RANGES)),
-    Rule("count-range", "acpi_area_pages is 1..512, emulator_cpus 1..64, lapic_timer_hz 10..1000.",
+    Rule("count-range", "acpi_area_pages is 1..512, emulator_cpus 1..64, lapic_timer_hz 10..1000, "
+         "smp_max_cpus 1..64.",
          "The ACPI area must hold at least one table page; QEMU and Bochs limits; a timer rate that "
-         "emulators without KVM deliver on time (above 1 kHz, QEMU under TCG drops ticks).",
+         "emulators without KVM deliver on time (above 1 kHz, QEMU under TCG drops ticks); the MADT "
+         "parser keeps 64 CPUs.",
          tuple(COUNT_RANGES)),
     Rule("emulator-memory", "emulator_memory is 32M..1024G and a multiple of 1M.",
          "QEMU and Bochs take whole MiB; the kernel needs room above its first 2 MiB.", ("emulator_memory",)),
@@ -269,7 +291,7 @@ RULES = (
          "KERNEL.BIN must fit.", ("kernel_load_addr", "kernel_area_end")),
     Rule("phys-overlap", "Two physical regions overlap only if their lifetimes (boot phases) are disjoint.",
          "A region written while another one is still in use corrupts it.",
-         tuple(p.name for p in PARAM_TABLE[5:17])),
+         tuple(p.name for p in PARAM_TABLE[5:17]) + ("smp_trampoline_addr",)),
     Rule("kernel-virt-base", "kernel_virt_base is 2 MiB aligned, at or above 0xFFFFFFFF80000000, and the "
          "4 MiB kernel window above it ends at or below 2^64 without crossing a 1 GiB boundary.",
          "-mcmodel=kernel needs the top 2 GiB; the window is mapped with 2 MiB pages from one page "
@@ -277,13 +299,14 @@ RULES = (
     Rule("virt-align", "Virtual areas have 4 KiB aligned bases and non-zero 4 KiB multiple sizes.",
          "They are mapped page by page.",
          ("pmm_area_base", "pmm_area_size", "acpi_area_base", "automap_base", "automap_size",
-          "lapic_virt_addr", "fba_base", "fba_size")),
+          "lapic_virt_addr", "fba_base", "fba_size", "percpu_area_base", "percpu_area_size")),
     Rule("higher-half", "Virtual areas lie in [0xFFFF800000000000, 2^64).",
          "Canonical kernel half; the lower half is left for user space.",
-         ("pmm_area_base", "acpi_area_base", "automap_base", "lapic_virt_addr", "fba_base")),
-    Rule("virt-overlap", "The kernel window, PMM area, ACPI area, automap area (when enabled), LAPIC page and "
-         "FBA do not overlap.", "Each area's page-table entries belong to one owner.",
-         ("kernel_virt_base", "pmm_area_base", "acpi_area_base", "automap_base", "lapic_virt_addr", "fba_base")),
+         ("pmm_area_base", "acpi_area_base", "automap_base", "lapic_virt_addr", "fba_base", "percpu_area_base")),
+    Rule("virt-overlap", "The kernel window, PMM area, ACPI area, automap area (when enabled), LAPIC page, "
+         "FBA and per-CPU area do not overlap.", "Each area's page-table entries belong to one owner.",
+         ("kernel_virt_base", "pmm_area_base", "acpi_area_base", "automap_base", "lapic_virt_addr", "fba_base",
+          "percpu_area_base")),
     Rule("page-table-slot", "At least two higher-half PML4 slots (512 GiB each) are free of every virtual area.",
          "The kernel reaches its page tables through a recursive PML4 entry in the highest free slot, and "
          "zeroes each new table through the next free one before linking it.",
@@ -293,6 +316,19 @@ RULES = (
     Rule("fba-min", "fba_size is at least 64K.", "The bitmap block plus usable blocks.", ("fba_size",)),
     Rule("fba-bitmap", "The FBA bitmap (1 bit per 4 KiB block, ceil(blocks / 8 / 4096) blocks at the start) "
          "leaves at least one block.", "An allocator with no blocks is useless.", ("fba_size",)),
+    Rule("smp-trampoline", "The AP trampoline [smp_trampoline_addr, +0x4000) is 4 KiB aligned and lies in "
+         "[0x1000, 0x98000), below the EBDA. It is live only while the APs start (phase 5), so it may share memory with "
+         "regions dead by then (stage2 area, FAT buffer, real-mode stack), never with a region the kernel "
+         "still uses.", "A STARTUP IPI starts a CPU in real mode at vector * 0x1000: the vector is the page "
+         "number, below 1 MiB. The IVT page and the EBDA stay untouched (firmware may use the EBDA at run "
+         "time).", ("smp_trampoline_addr",)),
+    Rule("smp-stack", "smp_stack_size is a multiple of 4 KiB and at least 8K.",
+         "Each AP's stack is mapped page by page below a guard page; interrupt frames and the idle loop "
+         "need room.", ("smp_stack_size",)),
+    Rule("percpu-area", "percpu_area_size holds smp_max_cpus slots of smp_stack_size + 24 KiB (guard page, "
+         "stack, guard page, #DF stack, guard page, NMI stack, data page).",
+         "Every CPU the kernel may start needs its slot; an area too small would fail at boot instead.",
+         ("percpu_area_size", "smp_max_cpus", "smp_stack_size")),
 )
 RULES += (
     Rule("mbr-window", "The MBR relocation area [mbr_addr, mbr_addr + 0x200) lies in [0x500, 0x10000) and "
@@ -365,6 +401,11 @@ PHYS_REGIONS = (
     RegionSpec("kernel_load", "kernel load area", ("kernel_load_addr", "kernel_area_end"), (2, 5),
                "KERNEL.BIN, copied above 1 MiB by stage2; the kernel runs from here.",
                PAGE, "start", lambda v: (v["kernel_load_addr"], v["kernel_area_end"])),
+    RegionSpec("smp_trampoline", "AP trampoline", ("smp_trampoline_addr",), (5, 5),
+               "Real-mode start-up code for the other CPUs and its long-mode switch tables; written by "
+               "the kernel and live only while the APs start, so it may reuse memory dead by then.",
+               PAGE, "move",
+               lambda v: (v["smp_trampoline_addr"], v["smp_trampoline_addr"] + SMP_TRAMPOLINE_SIZE)),
 )
 
 PHYS_REGIONS += (
@@ -392,6 +433,9 @@ VIRT_REGIONS = (
     RegionSpec("fba", "FBA area", ("fba_base", "fba_size"), None,
                "Fixed-block allocator: bitmap blocks at the start, then 4 KiB blocks backed by PMM pages.",
                PAGE, "move", lambda v: (v["fba_base"], v["fba_base"] + v["fba_size"])),
+    RegionSpec("percpu_area", "per-CPU area", ("percpu_area_base", "percpu_area_size"), None,
+               "One slot per CPU: guarded kernel, #DF and NMI stacks, and the CPU's data (GS base).",
+               PAGE, "move", lambda v: (v["percpu_area_base"], v["percpu_area_base"] + v["percpu_area_size"])),
 )
 
 
@@ -994,7 +1038,7 @@ def _check_kernel_virt_base(v, raw):
 
 
 VIRT_ALIGNED = ("pmm_area_base", "pmm_area_size", "acpi_area_base", "automap_base", "automap_size",
-                "lapic_virt_addr", "fba_base", "fba_size")
+                "lapic_virt_addr", "fba_base", "fba_size", "percpu_area_base", "percpu_area_size")
 
 
 def _check_virt_align(v, raw):
@@ -1046,6 +1090,51 @@ def _check_fba_bitmap(v, raw):
         return []
     return [_v(v, raw, "fba_size", "fba-bitmap",
                "%d block(s) of 4 KiB, all taken by the bitmap; none left to allocate: use 64K or more" % blocks)]
+
+
+def _check_smp_trampoline(v, raw):
+    if "smp_trampoline_addr" not in v:
+        return []
+    start, out = v["smp_trampoline_addr"], []
+    if start % PAGE:
+        out.append(_v(v, raw, "smp_trampoline_addr", "smp-trampoline",
+                      "must be a multiple of 4 KiB (the STARTUP IPI vector is its page number): use %s"
+                      % hx(align_up(start, PAGE))))
+    if start < SMP_TRAMPOLINE_LOW or start + SMP_TRAMPOLINE_SIZE > EBDA_BASE:
+        out.append(_v(v, raw, "smp_trampoline_addr", "smp-trampoline",
+                      "the AP trampoline %s must lie in [0x1000, 0x98000) (a real-mode page below 1 MiB, "
+                      "above the IVT, below the lowest EBDA start allowed for): use a value from 0x1000 to %s"
+                      % (rng(start, start + SMP_TRAMPOLINE_SIZE),
+                         hx(align_down(EBDA_BASE - SMP_TRAMPOLINE_SIZE, PAGE)))))
+    return out
+
+
+def _check_smp_stack(v, raw):
+    size = v.get("smp_stack_size")
+    if size is None or (size % PAGE == 0 and size >= SMP_STACK_MIN):
+        return []
+    fix = max(align_up(size, PAGE), SMP_STACK_MIN)
+    return [_v(v, raw, "smp_stack_size", "smp-stack",
+               "the AP stack is %s; it must be a multiple of 4 KiB and at least 8 KiB: use %s"
+               % (human(size), size_text(fix)))]
+
+
+def percpu_slot_size(stack_size):
+    """Bytes of the per-CPU area one CPU takes (see PERCPU_SLOT_OVERHEAD)."""
+    return stack_size + PERCPU_SLOT_OVERHEAD
+
+
+def _check_percpu_area(v, raw):
+    if any(k not in v for k in ("percpu_area_size", "smp_max_cpus", "smp_stack_size")):
+        return []
+    need = v["smp_max_cpus"] * percpu_slot_size(align_up(v["smp_stack_size"], PAGE))
+    if v["percpu_area_size"] >= need:
+        return []
+    return [_v(v, raw, "percpu_area_size", "percpu-area",
+               "the per-CPU area is %s, but %d CPUs with %s stacks need %d slots of %s: use %s or more"
+               % (human(v["percpu_area_size"]), v["smp_max_cpus"], human(v["smp_stack_size"]),
+                  v["smp_max_cpus"], human(percpu_slot_size(align_up(v["smp_stack_size"], PAGE))),
+                  size_text(align_up(need, PAGE))))]
 
 
 def fba_bitmap_blocks(blocks):
@@ -1171,6 +1260,9 @@ CHECKS = (
     _check_fba_bitmap,
     _check_mbr_window,
     _check_disk_image_size,
+    _check_smp_trampoline,
+    _check_smp_stack,
+    _check_percpu_area,
 )
 
 
@@ -1206,6 +1298,10 @@ class Layout(object):
     @property
     def fba_bitmap_blocks(self):
         return fba_bitmap_blocks(self.fba_blocks)
+
+    @property
+    def percpu_slot_size(self):
+        return percpu_slot_size(self.smp_stack_size)
 
     @property
     def emulator_memory_mib(self):

@@ -152,8 +152,9 @@ def boot(project, emulator="qemu", image="build/test/floppy.img", memory=128, cp
     options; extra are QEMU arguments."""
     command = ["python3", "tools/boot.py", emulator, "--image", image,
                "--memory", str(memory), "--timeout", str(BOOT_TIMEOUT)]
+    command += ["--cpus", str(cpus)]
     if emulator == "qemu":
-        command += ["--cpus", str(cpus), "--machine", machine]
+        command += ["--machine", machine]
     else:
         command += ["--bochsrc", "build/test/gen/bochsrc"]
     if expect:

@@ -57,7 +57,7 @@ def test_default_low_memory_ends_below_608k():
     layout = default_layout()
     written = [r for r in layout.phys_regions() if r.params and r.start < 0x100000]
     assert {r.key for r in written} == {"mbr", "fat_buffer", "e820_buffer", "stage2", "stage2_stack",
-                                        "page_tables", "pmm_bootstrap"}
+                                        "page_tables", "pmm_bootstrap", "smp_trampoline"}
     assert max(r.end for r in written) == 0x98000
 
 
@@ -1023,3 +1023,71 @@ def test_bochsrc_media():
     assert "floppya" not in disk
     cdrom = G.render_bochsrc(default_layout(), "build/cdrom.iso", "s.log", "cdrom")
     assert "ata0-master: type=cdrom, path=build/cdrom.iso, status=inserted\n" in cdrom and "boot: cdrom\n" in cdrom
+
+
+# ---------------------------------------------------------------- SMP
+
+def test_smp_trampoline_must_be_page_aligned():
+    """It rejects an AP trampoline that is not on a page: the STARTUP IPI vector is a page number."""
+    message = only("smp-trampoline", "smp_trampoline_addr", smp_trampoline_addr="0xB800")
+    assert "multiple of 4 KiB" in message and "use 0xC000" in message
+
+
+@pytest.mark.parametrize("address", ["0x0", "0x9D000", "0xA0000", "0x100000"])
+def test_smp_trampoline_must_lie_below_the_ebda(address):
+    """It rejects an AP trampoline in the IVT page, the EBDA, the VGA hole or above 1 MiB."""
+    message = [v.message for v in found("smp-trampoline", "smp_trampoline_addr", smp_trampoline_addr=address)]
+    assert len(message) == 1 and "[0x1000, 0x98000)" in message[0] and "0x94000" in message[0], message
+
+
+def test_smp_trampoline_may_reuse_memory_dead_by_phase_5():
+    """The trampoline is live only in phase 5: it may sit in the stage2 area or over the real-mode stack."""
+    assert violations(smp_trampoline_addr="0xB000") == []
+    assert violations(smp_trampoline_addr="0x4000") == []  # over the real-mode stack
+
+
+def test_smp_trampoline_may_not_overlap_what_the_kernel_uses():
+    """It rejects a trampoline over the PMM bootstrap pages (live in phase 5), naming both."""
+    hits = found("phys-overlap", "smp_trampoline_addr", smp_trampoline_addr="0x92000",
+                 pmm_bootstrap_addr="0x91000")
+    assert [v.other for v in hits] == ["PMM bootstrap pages"]
+    assert "both are live in phase 5 kernel" in hits[0].message
+
+
+def test_smp_stack_floor_and_alignment():
+    """It rejects an AP stack under 8K or not a multiple of 4 KiB, with a fix."""
+    assert "use 8K" in only("smp-stack", "smp_stack_size", smp_stack_size="4K")
+    assert "use 12K" in only("smp-stack", "smp_stack_size", smp_stack_size="10K")
+
+
+def test_smp_max_cpus_range():
+    """smp_max_cpus is 1..64, the CPUs the MADT parser keeps."""
+    only("count-range", "smp_max_cpus", smp_max_cpus="0")
+    only("count-range", "smp_max_cpus", smp_max_cpus="65")
+    assert violations(smp_max_cpus="64", percpu_area_size="4M") == []
+
+
+def test_percpu_area_holds_every_cpu():
+    """It rejects a per-CPU area with fewer slots than smp_max_cpus, saying what is needed."""
+    message = only("percpu-area", "percpu_area_size", percpu_area_size="64K", smp_max_cpus="4")
+    assert "4 CPUs with 16 KiB stacks need 4 slots of 40 KiB: use 160K or more" in message
+
+
+def test_percpu_area_is_a_virtual_area():
+    """The per-CPU area is aligned, in the higher half, and overlaps no other area."""
+    only("virt-align", "percpu_area_base", percpu_area_base="0xFFFFFFFF82000800")
+    only("higher-half", "percpu_area_base", percpu_area_base="0x0000000082000000")
+    hits = found("virt-overlap", "percpu_area_base", percpu_area_base="0xFFFFFFFF90000000",
+                 fba_base="0xFFFFFFFF90000000")
+    assert [v.other for v in hits] == ["FBA area"]
+
+
+def test_smp_values_exported():
+    """The C header and NASM include carry the trampoline, the per-CPU slot and the CPU limit."""
+    layout, errors = L.parse_layout(context_with())
+    header, nasm = G.render_c_header(layout), G.render_nasm(layout)
+    assert re.search(r"#define LAYOUT_SMP_TRAMPOLINE +0xC000ULL", header)
+    assert re.search(r"#define LAYOUT_PERCPU_SLOT_SIZE +0xA000ULL", header)
+    assert re.search(r"#define LAYOUT_SMP_MAX_CPUS +0x10ULL", header)
+    assert re.search(r"%define LAYOUT_SMP_TRAMPOLINE +0xC000", nasm)
+    assert "AP trampoline" in G.render_memory_map(layout)

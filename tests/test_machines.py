@@ -30,9 +30,11 @@ def booted(project, **machine):
 
 @pytest.mark.parametrize("cpus", [1, 2, 4, 8])
 def test_cpu_count_matches_smp(project, cpus):
-    """cpus= on the ready line is the number of CPUs QEMU was given."""
+    """cpus= on the ready line is the number of CPUs QEMU was given, and
+    cpus_online= says every one of them runs kernel code."""
     values, _ = booted(project, cpus=cpus)
     assert int(values["cpus"]) == cpus
+    assert int(values["cpus_online"]) == cpus
 
 
 @pytest.mark.parametrize("machine", ["pc", "q35"])

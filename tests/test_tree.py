@@ -8,7 +8,7 @@ from conftest import TEMPLATE_DIR
 
 KERNEL = os.path.join(TEMPLATE_DIR, "kernel")
 # Bottom to top, as kernel/README.md's table lists them; "" is kernel/ itself.
-LAYERS = [("lib", "arch"), ("mm",), ("cpu",), ("dev",), ("acpi",), ("test",), ("",)]
+LAYERS = [("lib", "arch"), ("mm",), ("cpu",), ("dev",), ("acpi",), ("smp",), ("test",), ("",)]
 # The upward calls kernel/README.md explains: every layer logs and can end
 # the run, and those two services live in dev/.
 UPWARD = {

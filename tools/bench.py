@@ -11,6 +11,10 @@ Not a test: it asserts nothing, it measures.
     booted from the same kind of medium on the same emulator in the same
     run: the floor no loader can beat;
   * QEMU boot time with 128 MiB and with 8 GiB of RAM;
+  * SMP: the time from the first INIT to the last CPU online with 8 CPUs
+    (the kernel's own figure, by its TSC), and boot to "ready" with 8 CPUs
+    against 1 CPU, measured alternately in the same run (targets: 20 ms and
+    1.2 times);
   * time to generate a fresh project and build it (make -j2);
   * the loader's and kernel's sizes against their areas (`make size`) and
     the PMM's and FBA's cost on the host (the project's tools/bench_mm.py).
@@ -20,6 +24,7 @@ Usage: /usr/bin/python3 tools/bench.py [--runs 10]
 import argparse
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -122,8 +127,9 @@ BOCHS_MEDIA = {
 }
 
 
-def qemu_command(image, log, memory_mib=128, media="floppy"):
-    return ["qemu-system-x86_64", "-machine", "pc", "-m", str(memory_mib)] + QEMU_MEDIA[media](image) + [
+def qemu_command(image, log, memory_mib=128, media="floppy", cpus=1):
+    return ["qemu-system-x86_64", "-machine", "pc", "-m", str(memory_mib), "-smp", str(cpus)] + \
+        QEMU_MEDIA[media](image) + [
             "-display", "none", "-serial", "file:" + log, "-net", "none", "-no-reboot",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 
@@ -146,6 +152,34 @@ def bochs_command(image, log, workdir, bochsrc_template, media="floppy"):
         f.write("c\n")
     # -unlock: a disk image keeps Bochs's lock file when a run is killed.
     return ["script", "-qec", "bochs -q -unlock -f %s -rc %s" % (rc, cont), "/dev/null"]
+
+
+SMP_ONLINE = re.compile(rb"\[smp\] (\d+) of (\d+) CPUs online, the last (\d+) us after the first INIT")
+
+
+def smp_figures(runs, kernel, log, cpus=8):
+    """(median ms from the first INIT to the last CPU online, median boot
+    seconds with `cpus` CPUs, the same with 1 CPU), alternating the two."""
+    online_ms, many, one = [], [], []
+    for _ in range(runs):
+        many.append(run_until_ready(qemu_command(kernel, log, cpus=cpus), log))
+        with open(log, "rb") as f:
+            match = SMP_ONLINE.search(f.read())
+        if not match or match.group(1) != match.group(2):
+            raise RuntimeError("not every CPU came online: %r" % (match and match.group(0)))
+        online_ms.append(int(match.group(3)) / 1000)
+        one.append(run_until_ready(qemu_command(kernel, log, cpus=1), log))
+    return statistics.median(online_ms), statistics.median(many), statistics.median(one)
+
+
+def cpu_floor(runs, bare, log, cpus=8):
+    """(median, median) boot seconds of the bare boot sector with `cpus` and
+    1 CPUs, alternating: what QEMU and its BIOS themselves spend on more CPUs."""
+    many, one = [], []
+    for _ in range(runs):
+        many.append(run_until_ready(qemu_command(bare, log, cpus=cpus), log))
+        one.append(run_until_ready(qemu_command(bare, log, cpus=1), log))
+    return statistics.median(many), statistics.median(one)
 
 
 def median_of(runs, measure):
@@ -223,6 +257,8 @@ def main():
                      before_waits, rows[0][2]))
         small = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 128), log))
         large = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 8192), log))
+        online_ms, eight, single = smp_figures(runs, kernel, log)
+        bare_eight, bare_single = cpu_floor(runs, bare, log)
         build_runs = max(3, runs // 3)
         build = median_of(build_runs, lambda: generate_and_build(workdir))
         sizes = subprocess.run(["make", "-s", "-C", project, "size"], check=True,
@@ -241,6 +277,12 @@ def main():
         print("| %s | %.3f s | %.3f s | %.2f |" % (name, ours, floor, ours / floor))
     print("| QEMU: boot to `ready`, 128 MiB | %.3f s | | |" % small)
     print("| QEMU: boot to `ready`, 8 GiB | %.3f s | | %.2f vs 128 MiB |" % (large, large / small))
+    print("| QEMU: first INIT to the last of 8 CPUs online (kernel's TSC; target 20 ms) | %.1f ms | | |"
+          % online_ms)
+    print("| QEMU: boot to `ready`, 8 CPUs vs 1 CPU, alternating (target 1.2) | %.3f s | %.3f s (1 CPU) | %.2f |"
+          % (eight, single, eight / single))
+    print("| QEMU: bare boot sector, 8 CPUs vs 1 CPU (the emulator's and BIOS's own share) | %.3f s | %.3f s (1 CPU) | %.2f |"
+          % (bare_eight, bare_single, bare_eight / bare_single))
     print("| generate + build (make -j2) | %.3f s | | |" % build)
     print()
     print("Sizes of the default project (`make size`):")

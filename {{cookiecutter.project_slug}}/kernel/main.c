@@ -23,6 +23,8 @@
 #include "mm/fba.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "smp/percpu.h"
+#include "smp/smp.h"
 #include "test/fault_inject.h"
 #include "test/firmware.h"
 #include "test/selftest.h"
@@ -41,7 +43,8 @@ kmain(struct boot_info *info)
 {
   uint64_t tsc_kernel = rdtsc();
 
-  console_init(); // COM1 and VGA text
+  percpu_boot_early(); // GS: this CPU's index, for locks
+  console_init();      // COM1 and VGA text
   kprintf("%s: kernel started\n", LAYOUT_PROJECT_NAME);
 #if defined(KERNEL_TEST)
   firmware_pretend(); // test builds: a hand-over state of real firmware
@@ -67,13 +70,14 @@ kmain(struct boot_info *info)
   hpet_init(acpi_hpet_address(), acpi_hpet_page()); // if ACPI lists one
   lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated: HPET, else PIT
   interrupts_enable();
+  smp_init(); // INIT, STARTUP, STARTUP to every other CPU in the MADT
   uint64_t ticks = lapic_ticks_during(TICK_CHECK_PERIODS * US_PER_SECOND /
                                       LAYOUT_LAPIC_TIMER_HZ); // it runs
 
-  kprintf("ready: mem_total_kib=%lu mem_free_kib=%lu cpus=%u timer_hz=%u "
-          "ticks=%lu\n",
+  kprintf("ready: mem_total_kib=%lu mem_free_kib=%lu cpus=%u cpus_online=%u "
+          "timer_hz=%u ticks=%lu\n",
           pmm_ram_bytes() / 1024, pmm_free_bytes() / 1024, acpi_cpu_count(),
-          (unsigned)LAYOUT_LAPIC_TIMER_HZ, ticks);
+          smp_cpus_online(), (unsigned)LAYOUT_LAPIC_TIMER_HZ, ticks);
 #if defined(KERNEL_FAULT)
   fault_inject_run(KERNEL_FAULT); // make test-image FAULT=name
 #elif defined(KERNEL_TEST)

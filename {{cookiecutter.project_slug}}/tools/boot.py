@@ -14,7 +14,7 @@ machine must then stay up (halted, not reset or exited) for a second.
 
 Examples:
   tools/boot.py qemu --image build/test/floppy.img --memory 512 --cpus 2
-  tools/boot.py bochs --image build/test/floppy.img --bochsrc build/test/gen/bochsrc
+  tools/boot.py bochs --image build/test/floppy.img --bochsrc build/test/gen/bochsrc --cpus 4
   tools/boot.py qemu --image build/test/floppy.img -- -no-acpi   (more QEMU options)
   tools/boot.py qemu --media disk --interface usb --image build/test/disk.img
   tools/boot.py bochs --media cdrom --image build/test/cdrom.iso --bochsrc build/test/gen/bochsrc
@@ -103,7 +103,7 @@ def qemu_command(args, log, debug_log):
     # (QEMU logs "Triple fault"), so a triple fault can never pass as a reboot.
     return [
         args.qemu, "-machine", args.machine, "-m", str(args.memory),
-        "-smp", str(args.cpus), "-cpu", args.cpu] + qemu_media(args) + [
+        "-smp", str(args.cpus or 1), "-cpu", args.cpu] + qemu_media(args) + [
         "-display", "none", "-serial", "file:%s" % log, "-net", "none",
         "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-d", "cpu_reset", "-D", debug_log,
@@ -125,6 +125,8 @@ def bochs_command(args, log, workdir):
                     "memory: guest=%d, host=2048" % args.memory)
         elif key == "com1":
             line = "com1: enabled=1, mode=file, dev=%s" % log
+        elif key == "cpu" and args.cpus is not None:
+            line = re.sub(r"count=\d+", "count=%d" % args.cpus, line)
         replaced.append(line)
     replaced += bochs_media(args)
     rc = os.path.join(workdir, "bochsrc")
@@ -217,7 +219,8 @@ def main():
     parser.add_argument("--geometry", type=geometry, metavar="C/H/S",
                         help="the disk's geometry as the emulator reports it (QEMU ide/ahci, Bochs)")
     parser.add_argument("--memory", type=memory_mib, default=128, help="MiB, or 4G")
-    parser.add_argument("--cpus", type=int, default=1)
+    parser.add_argument("--cpus", type=int, default=None,
+                        help="CPUs (QEMU: default 1; Bochs: default the bochsrc's)")
     parser.add_argument("--machine", default="pc", help="QEMU machine: pc or q35")
     parser.add_argument("--cpu", default="qemu64", help="QEMU CPU model")
     parser.add_argument("--bochsrc", help="Bochs config to start from")

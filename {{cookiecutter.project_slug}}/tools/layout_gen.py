@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from layout import (  # noqa: E402  (tools/ is on the path from here on)
     AUTO, AUTO_PLACES, BOOT_PAGE_TABLES_SIZE, DISK_CLUSTER_SECTORS, DISK_PARTITION_START, DISK_ROOT_SECTORS,
     E820_BUFFER_SIZE, EBDA_BASE, MBR_SIZE, SECTOR, disk_partition, FAT_BUFFER_SIZE, KERNEL_WINDOW_SIZE, MIB,
-    ONE_MIB, PAGE, PHASES, PMM_BOOTSTRAP_SIZE, RULES, SEGMENT0_END, STAGE2_STACK_RESERVE,
+    ONE_MIB, PAGE, PHASES, PMM_BOOTSTRAP_SIZE, RULES, SEGMENT0_END, SMP_TRAMPOLINE_SIZE, STAGE2_STACK_RESERVE,
     TOP, human, hx, lifetime_text, load_layout, report_violations)
 
 # --------------------------------------------------------------------------
@@ -60,6 +60,8 @@ def symbols(layout):
         ("phys", "LAYOUT_KERNEL_BSS_SIZE", L.kernel_bss_size, human(L.kernel_bss_size)),
         ("phys", "LAYOUT_KERNEL_LOAD_ADDR", L.kernel_load_addr, "KERNEL.BIN is copied here"),
         ("phys", "LAYOUT_KERNEL_AREA_END", L.kernel_area_end, "end of the kernel load area (exclusive)"),
+        ("phys", "LAYOUT_SMP_TRAMPOLINE", L.smp_trampoline_addr, "AP start-up page (STARTUP IPI vector << 12)"),
+        ("phys", "LAYOUT_SMP_TRAMPOLINE_SIZE", SMP_TRAMPOLINE_SIZE, "code page, then PML4, PDPT, PD"),
         ("virt", "LAYOUT_KERNEL_VIRT_BASE", L.kernel_virt_base, "virtual address of physical 0"),
         ("virt", "LAYOUT_KERNEL_WINDOW_SIZE", KERNEL_WINDOW_SIZE, "physical [0, 4 MiB) mapped at the base"),
         ("virt", "LAYOUT_PMM_AREA_BASE", L.pmm_area_base, "PMM structures"),
@@ -74,6 +76,9 @@ def symbols(layout):
         ("virt", "LAYOUT_FBA_BASE", L.fba_base, "fixed-block allocator area"),
         ("virt", "LAYOUT_FBA_SIZE", L.fba_size, human(L.fba_size)),
         ("virt", "LAYOUT_FBA_BITMAP_BLOCKS", L.fba_bitmap_blocks, "blocks at the start holding the bitmap"),
+        ("virt", "LAYOUT_PERCPU_AREA_BASE", L.percpu_area_base, "per-CPU stacks and data"),
+        ("virt", "LAYOUT_PERCPU_AREA_SIZE", L.percpu_area_size, human(L.percpu_area_size)),
+        ("virt", "LAYOUT_PERCPU_SLOT_SIZE", L.percpu_slot_size, "one CPU's slot in the per-CPU area"),
         ("virt", "LAYOUT_PAGE_TABLE_SLOT", L.page_table_slot, "PML4 slot of the recursive page-table map"),
         ("virt", "LAYOUT_PAGE_TABLE_BASE", page_table_base(L), "page tables appear in the 512 GiB from here"),
         ("phys", "LAYOUT_MBR_ADDR", L.mbr_addr, "the MBR relocates itself here (hard disks)"),
@@ -83,6 +88,8 @@ def symbols(layout):
         ("tunable", "LAYOUT_LAPIC_TIMER_HZ", L.lapic_timer_hz, "periodic LAPIC timer rate"),
         ("tunable", "LAYOUT_EMULATOR_MEMORY_MIB", L.emulator_memory_mib, "RAM for QEMU and Bochs, MiB"),
         ("tunable", "LAYOUT_EMULATOR_CPUS", L.emulator_cpus, "CPUs for QEMU and Bochs"),
+        ("tunable", "LAYOUT_SMP_MAX_CPUS", L.smp_max_cpus, "CPUs the kernel starts, at most"),
+        ("tunable", "LAYOUT_SMP_STACK_SIZE", L.smp_stack_size, "kernel stack of each AP, " + human(L.smp_stack_size)),
     ]
 
 

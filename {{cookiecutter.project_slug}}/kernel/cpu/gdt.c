@@ -34,19 +34,6 @@
 #define TSS_TYPE_AVAILABLE 0x9ull // 64-bit TSS, not busy
 #define TSS_TYPE_SHIFT     40
 
-#define GDT_ENTRIES 5 // null, code, data, TSS (two slots)
-
-// 64-bit TSS, SDM vol. 3A, figure 7-11.
-struct tss {
-  uint32_t reserved0;
-  uint64_t rsp[3]; // stacks for privilege changes to rings 0-2
-  uint64_t reserved1;
-  uint64_t ist[7]; // IST1..IST7
-  uint64_t reserved2;
-  uint16_t reserved3;
-  uint16_t iomap_base; // offset of the I/O bitmap; >= limit means none
-} __attribute__((packed));
-
 _Static_assert(sizeof(struct tss) == 104, "64-bit TSS is 104 bytes");
 
 struct gdt_pointer {
@@ -54,8 +41,7 @@ struct gdt_pointer {
   uint64_t base;
 } __attribute__((packed));
 
-static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
+static struct gdt_tables boot_tables; // the boot CPU's
 struct ist_stack {
   uint8_t guard[PT_PAGE_SIZE]; // unmapped (protect.c)
   uint8_t stack[IST_STACK_SIZE];
@@ -72,7 +58,7 @@ ist_stack_top(struct ist_stack *s, const char *name)
 }
 
 static void
-gdt_set_tss(int index, const struct tss *t)
+gdt_set_tss(uint64_t *gdt, int index, const struct tss *t)
 {
   uint64_t base = (uint64_t)t;
   uint64_t limit = sizeof(*t) - 1;
@@ -83,10 +69,12 @@ gdt_set_tss(int index, const struct tss *t)
   gdt[index + 1] = base >> 32;
 }
 
+// FS and GS are left alone: GS's base is the CPU's data (arch/cpu_local.h),
+// and loading the register would clear it on Intel CPUs.
 static void
-gdt_load(void)
+gdt_load(const struct gdt_tables *t)
 {
-  struct gdt_pointer pointer = {sizeof(gdt) - 1, (uint64_t)gdt};
+  struct gdt_pointer pointer = {sizeof(t->gdt) - 1, (uint64_t)t->gdt};
 
   // A far return reloads CS; the data registers are loaded directly.
   __asm__ volatile("lgdt %0\n\t"
@@ -98,18 +86,19 @@ gdt_load(void)
                    "movw %w2, %%ds\n\t"
                    "movw %w2, %%es\n\t"
                    "movw %w2, %%ss\n\t"
-                   "movw %w3, %%fs\n\t"
-                   "movw %w3, %%gs\n\t"
-                   "ltr %w4"
+                   "ltr %w3"
                    :
                    : "m"(pointer), "i"(GDT_SEL_KERNEL_CODE),
-                     "r"(GDT_SEL_KERNEL_DATA), "r"(0), "r"(GDT_SEL_TSS)
+                     "r"(GDT_SEL_KERNEL_DATA), "r"(GDT_SEL_TSS)
                    : "rax", "memory");
 }
 
-void
-gdt_init(void)
+// Fill a GDT and its TSS: RSP0 and the two IST stack tops given.
+static void
+gdt_fill(struct gdt_tables *t, uint64_t rsp0, uint64_t df_top, uint64_t nmi_top)
 {
+  uint64_t *gdt = t->gdt;
+
   gdt[0] = 0;
   gdt[GDT_SEL_KERNEL_CODE / 8] = SEG_LIMIT_MAX | SEG_ACCESSED | SEG_WRITABLE |
                                  SEG_EXECUTABLE | SEG_CODE_DATA | SEG_PRESENT |
@@ -118,20 +107,34 @@ gdt_init(void)
                                  SEG_CODE_DATA | SEG_PRESENT | SEG_DEFAULT_32 |
                                  SEG_GRANULARITY;
 
-  // RSP0 is the boot stack from layout.cfg (used once ring 3 exists).
-  tss.rsp[0] = LAYOUT_KERNEL_VIRT_BASE + LAYOUT_KERNEL_STACK_TOP;
-  tss.ist[GDT_IST_DOUBLE_FAULT - 1] =
-      ist_stack_top(&double_fault_stack, "#DF stack");
-  tss.ist[GDT_IST_NMI - 1] = ist_stack_top(&nmi_stack, "NMI stack");
-  tss.iomap_base = sizeof(tss);
-  gdt_set_tss(GDT_SEL_TSS / 8, &tss);
+  t->tss.rsp[0] = rsp0; // used once ring 3 exists
+  t->tss.ist[GDT_IST_DOUBLE_FAULT - 1] = df_top;
+  t->tss.ist[GDT_IST_NMI - 1] = nmi_top;
+  t->tss.iomap_base = sizeof(t->tss);
+  gdt_set_tss(gdt, GDT_SEL_TSS / 8, &t->tss);
+}
 
-  gdt_load();
+void
+gdt_init(void)
+{
+  // RSP0 is the boot stack from layout.cfg.
+  gdt_fill(&boot_tables, LAYOUT_KERNEL_VIRT_BASE + LAYOUT_KERNEL_STACK_TOP,
+           ist_stack_top(&double_fault_stack, "#DF stack"),
+           ist_stack_top(&nmi_stack, "NMI stack"));
+  gdt_load(&boot_tables);
   kprintf("[gdt] loaded: code 0x%x, data 0x%x, TSS 0x%x; IST%d #DF stack, "
           "IST%d NMI stack (%lu bytes each, guard pages at %p and %p)\n",
           GDT_SEL_KERNEL_CODE, GDT_SEL_KERNEL_DATA, GDT_SEL_TSS,
           GDT_IST_DOUBLE_FAULT, GDT_IST_NMI, (uint64_t)IST_STACK_SIZE,
           (void *)double_fault_stack.guard, (void *)nmi_stack.guard);
+}
+
+void
+gdt_init_ap(struct gdt_tables *t, uint64_t rsp0, uint64_t df_top,
+            uint64_t nmi_top)
+{
+  gdt_fill(t, rsp0, df_top, nmi_top);
+  gdt_load(t);
 }
 
 uint16_t

@@ -69,13 +69,19 @@ idt_ist_for(int vector)
 }
 
 void
-idt_init(void)
+idt_load(void)
 {
   struct idt_pointer pointer = {sizeof(idt) - 1, (uint64_t)idt};
 
+  __asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
+}
+
+void
+idt_init(void)
+{
   for (int vector = 0; vector < IDT_VECTORS; vector++)
     idt_set_gate(vector, trap_stub_table[vector], idt_ist_for(vector));
-  __asm__ volatile("lidt %0" : : "m"(pointer) : "memory");
+  idt_load();
   outb(CMOS_INDEX, CMOS_REG_STATUS_D); // bit 7 clear: NMI unmasked
   inb(CMOS_DATA); // an RTC expects a data access after an index write
   kprintf("[idt] loaded: %d gates (exceptions 0-%d, PIC 0x%x-0x%x, "

@@ -10,6 +10,9 @@
 #define IDT_PIC_BASE          0x20 // the 8259s' 16 IRQs, remapped (pic.c)
 #define IDT_PIC_VECTORS       16
 #define IDT_LAPIC_TIMER       0x30 // local APIC timer (lapic_timer.c)
+#define IDT_AP_TIMER          0x31 // the other CPUs' timers (smp/ap.c)
+#define IDT_TLB_SHOOTDOWN     0xF0 // flush a page (smp/shootdown.c)
+#define IDT_SHOOTDOWN_DONE    0xF1 // every CPU flushed: wake the initiator
 #define IDT_LAPIC_ERROR       0xFE // local APIC error (lapic.c)
 // Local APIC spurious vector: low 4 bits all ones suit P6-era APICs too
 // (SDM 10.9).
@@ -19,5 +22,8 @@
 // kernel code segment, DPL 0; #DF and NMI on their IST stacks) and load the
 // IDT. Needs gdt_init first. Interrupts stay disabled.
 void idt_init(void);
+
+// Load the IDT idt_init filled on this CPU (application processors).
+void idt_load(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/cpu_local.h"
 #include "arch/cpu_regs.h"
 #include "arch/x86.h"
 #include "cpu/idt.h"
@@ -126,6 +127,7 @@ trap_fatal(const struct trap_frame *f, uint64_t cr2)
           trap_name(f->vector), f->vector, f->vector, f->error_code);
   kprintf("  RIP=%04lx:%016lx RFLAGS=%016lx RSP=%04lx:%016lx\n", f->cs, f->rip,
           f->rflags, f->ss, f->rsp);
+  kprintf("  on cpu %u\n", cpu_index());
   if (f->vector == VECTOR_PAGE_FAULT)
     trap_print_page_fault(cr2, f->error_code);
   if (f->vector == VECTOR_DOUBLE_FAULT)

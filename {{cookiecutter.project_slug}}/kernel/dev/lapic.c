@@ -12,8 +12,10 @@
 #include <stdint.h>
 
 #include "arch/cpu_regs.h"
+#include "arch/x86.h"
 #include "cpu/idt.h"
 #include "cpu/trap.h"
+#include "cpu/tsc.h"
 #include "dev/lapic.h"
 #include "dev/lapic_mode.h"
 #include "dev/lapic_regs.h"
@@ -180,4 +182,58 @@ lapic_init(uint64_t madt_phys)
             "uncached at %p; spurious vector 0x%x, error vector 0x%x\n",
             lapic_id(), version & LAPIC_VERSION_MASK, max_lvt + 1, msr_phys,
             (void *)lapic, IDT_LAPIC_SPURIOUS, IDT_LAPIC_ERROR);
+}
+
+void
+lapic_init_ap(void)
+{
+  uint64_t base = msr_read(MSR_IA32_APIC_BASE);
+
+  // The same mode as the boot CPU: x2APIC is entered from xAPIC mode, with
+  // the global enable set first (SDM 10.12.5, figure 10-27).
+  if (!(base & APIC_BASE_ENABLE))
+    msr_write(MSR_IA32_APIC_BASE, base |= APIC_BASE_ENABLE);
+  if (mode == LAPIC_X2APIC && !(base & APIC_BASE_EXTD))
+    msr_write(MSR_IA32_APIC_BASE, base | APIC_BASE_EXTD);
+  // Software-enable before unmasking an LVT entry, as lapic_init does.
+  lapic_write(LAPIC_REG_SVR, LAPIC_SVR_ENABLE | IDT_LAPIC_SPURIOUS);
+  lapic_write(LAPIC_REG_TPR, 0);
+  lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_LVT_MASKED | IDT_LAPIC_TIMER);
+  lapic_write(LAPIC_REG_ESR, 0);
+  lapic_write(LAPIC_REG_ESR, 0);
+  lapic_write(LAPIC_REG_LVT_ERROR, IDT_LAPIC_ERROR);
+}
+
+#define ICR_PENDING    (1u << 12) // xAPIC delivery status: not yet sent
+#define ICR_WAIT_US    100000
+#define XAPIC_MAX_DEST 0xFF // the xAPIC ICR's destination field has 8 bits
+#define X2APIC_MSR_ICR (X2APIC_MSR_BASE + (LAPIC_REG_ICR_LOW >> 4))
+
+// xAPIC: the destination goes in the high word, and writing the low word
+// sends (SDM 10.6.1); the delivery status says when it has gone. x2APIC:
+// one 64-bit write of the ICR MSR, destination in bits 63..32, and no
+// delivery status to wait for (SDM 10.12.9). The caller's interrupts stay
+// off around it, so a handler's IPI cannot slip between the two writes.
+bool
+lapic_send_ipi(uint32_t apic_id, uint32_t icr_command)
+{
+  uint64_t flags = rflags_read();
+  bool sent = true;
+
+  if (mode != LAPIC_X2APIC && apic_id > XAPIC_MAX_DEST)
+    return false;
+  interrupts_disable();
+  if (mode == LAPIC_X2APIC) {
+    msr_write(X2APIC_MSR_ICR, (uint64_t)apic_id << 32 | icr_command);
+  } else {
+    lapic_write(LAPIC_REG_ICR_HIGH, apic_id << XAPIC_ID_SHIFT);
+    lapic_write(LAPIC_REG_ICR_LOW, icr_command);
+    uint64_t limit = tsc_cycles(ICR_WAIT_US), begin = rdtsc();
+    while (!(sent = !(lapic_read(LAPIC_REG_ICR_LOW) & ICR_PENDING)) &&
+           rdtsc() - begin < limit)
+      cpu_pause();
+  }
+  if (flags & RFLAGS_IF)
+    interrupts_enable();
+  return sent;
 }

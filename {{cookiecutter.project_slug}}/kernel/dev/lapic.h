@@ -18,6 +18,23 @@ void lapic_init(uint64_t madt_phys);
 bool lapic_x2apic_mode(void);
 uint32_t lapic_id(void);
 
+// Enable this CPU's local APIC as lapic_init did the boot CPU's (same mode,
+// registers and vectors); for application processors, after lapic_init.
+void lapic_init_ap(void);
+
+// Interrupt command bits (ICR low word), SDM vol. 3A 10.6.1, figure 10-12.
+#define LAPIC_ICR_FIXED   (0u << 8)  // delivery mode: the vector in bits 7..0
+#define LAPIC_ICR_INIT    (5u << 8)  // delivery mode: INIT (reset to wait)
+#define LAPIC_ICR_STARTUP (6u << 8)  // delivery mode: start at vector << 12
+#define LAPIC_ICR_NMI     (4u << 8)  // delivery mode: NMI (vector ignored)
+#define LAPIC_ICR_ASSERT  (1u << 14) // level: assert (all but INIT de-assert)
+
+// Send the interprocessor interrupt `icr_command` (LAPIC_ICR_* | vector) to
+// the CPU with local APIC id `apic_id`, and wait until the local APIC has
+// sent it. Returns false if it was still pending after about 100 ms, or
+// (nothing sent) if the id is beyond what xAPIC mode can address (255).
+bool lapic_send_ipi(uint32_t apic_id, uint32_t icr_command);
+
 // Acknowledge the interrupt being handled (handlers of LAPIC-delivered
 // vectors call this; spurious interrupts must not).
 void lapic_eoi(void);

@@ -15,6 +15,8 @@
 #define LAPIC_REG_SVR           0x0F0 // spurious interrupt vector
 #define LAPIC_REG_ESR           0x280 // error status
 #define LAPIC_REG_LVT_CMCI      0x2F0 // corrected machine check (LVT 6)
+#define LAPIC_REG_ICR_LOW       0x300 // interrupt command: writing it sends
+#define LAPIC_REG_ICR_HIGH      0x310 // bits 31..24: destination APIC id
 #define LAPIC_REG_LVT_TIMER     0x320
 #define LAPIC_REG_LVT_THERMAL   0x330 // LVT 5
 #define LAPIC_REG_LVT_PERF      0x340 // performance counters (LVT 4)

@@ -306,3 +306,14 @@ lapic_bus_hz(void)
 {
   return bus_hz;
 }
+
+void
+lapic_timer_start_ap(uint8_t vector)
+{
+  if (timer_hz == 0)
+    panic("lapic_timer_start_ap: the boot CPU has not calibrated the timer");
+  lapic_write(LAPIC_REG_TIMER_DIVIDE, LAPIC_DIVIDE_BY_16);
+  lapic_write(LAPIC_REG_LVT_TIMER, LAPIC_TIMER_PERIODIC | vector);
+  lapic_write(LAPIC_REG_TIMER_INITIAL,
+              (uint32_t)(bus_hz / LAPIC_DIVISOR / timer_hz));
+}

@@ -19,6 +19,12 @@ uint64_t lapic_ticks(void);
 // be enabled). Logs the count against what the rate predicts.
 uint64_t lapic_ticks_during(uint32_t microseconds);
 
+// Run this CPU's timer periodically at the boot CPU's rate and calibration
+// (every local APIC timer runs off the same bus clock), on `vector`: the
+// handler is the caller's. For application processors, after
+// lapic_timer_start on the boot CPU.
+void lapic_timer_start_ap(uint8_t vector);
+
 // The bus (timer input) frequency measured by lapic_timer_start, in Hz.
 uint64_t lapic_bus_hz(void);
 

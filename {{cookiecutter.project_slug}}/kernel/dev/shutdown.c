@@ -19,6 +19,14 @@
 #define QEMU_EXIT_FAIL       0x11
 #define BOCHS_SHUTDOWN_PORT  0x8900
 
+static void (*stop_others)(void);
+
+void
+shutdown_set_stop_others(void (*stop)(void))
+{
+  stop_others = stop;
+}
+
 #ifdef KERNEL_TEST
 static void
 emulator_exit(bool passed)
@@ -35,6 +43,8 @@ emulator_exit(bool passed)
 void
 kernel_finish(bool passed)
 {
+  if (stop_others)
+    stop_others();
 #ifdef KERNEL_TEST
   kprintf("test: %s\n", passed ? "PASS" : "FAIL");
   emulator_exit(passed);

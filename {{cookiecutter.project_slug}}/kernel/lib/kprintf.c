@@ -1,14 +1,19 @@
 // A small printf for the kernel: enough for a readable boot log, nothing
 // that needs floating point or memory allocation. Output goes to the
 // console; panic prints its message and ends the run (kernel_finish).
+// One recursive lock (print_lock) makes each call's output one piece
+// when several CPUs print; a fault while printing may still print.
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/spinlock.h"
 #include "dev/console.h"
 #include "dev/shutdown.h"
 #include "lib/kprintf.h"
+
+static struct rlock print_lock;
 
 struct format_spec {
   int width;
@@ -148,6 +153,7 @@ kvprintf(const char *fmt, va_list args)
   va_list local;
 
   va_copy(local, args);
+  rlock_take(&print_lock);
   while (*fmt) {
     if (*fmt != '%') {
       console_putc(*fmt++);
@@ -160,6 +166,7 @@ kvprintf(const char *fmt, va_list args)
       break;
     written += emit_conversion(*fmt++, &spec, &local);
   }
+  rlock_release(&print_lock);
   va_end(local);
   return written;
 }
@@ -179,6 +186,7 @@ panic(const char *fmt, ...)
 {
   va_list args;
 
+  rlock_take(&print_lock); // the message in one piece; kept to the end
   kprintf("panic: ");
   va_start(args, fmt);
   kvprintf(fmt, args);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/spinlock.h"
 #include "layout.h"
 #include "lib/kprintf.h"
 #include "mm/fba.h"
@@ -16,6 +17,7 @@
 static struct fba fba;
 static bool no_backing; // block_back found the PMM empty
 static bool exhausted;  // reported; cleared by the next free
+static struct spinlock fba_lock;
 
 static bool
 block_back(void *ctx, uintptr_t va)
@@ -86,6 +88,7 @@ fba_alloc_block(void)
 void *
 fba_alloc_blocks(size_t count)
 {
+  spin_lock(&fba_lock);
   no_backing = false;
   void *block = fba_core_alloc(&fba, count);
 
@@ -96,6 +99,7 @@ fba_alloc_blocks(size_t count)
             (uint64_t)count, (uint64_t)fba.used,
             (uint64_t)(fba.blocks - fba.meta_blocks));
   }
+  spin_unlock(&fba_lock);
   return block;
 }
 
@@ -108,12 +112,14 @@ fba_free_block(void *block)
 void
 fba_free_blocks(void *block, size_t count)
 {
+  spin_lock(&fba_lock);
   enum fba_status status = fba_core_free(&fba, block, count);
-
+  if (status == FBA_OK)
+    exhausted = false;
+  spin_unlock(&fba_lock);
   if (status != FBA_OK)
     panic("fba_free: %s at %p (%lu blocks)", fba_status_name(status), block,
           (uint64_t)count);
-  exhausted = false;
 }
 
 size_t

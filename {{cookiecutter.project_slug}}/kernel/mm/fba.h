@@ -1,5 +1,7 @@
 // The fixed-block allocator: 4 KiB blocks in the FBA area (layout.cfg),
 // backed by PMM pages while allocated. Its logic is in fba_core.c.
+// Locking: fba_lock, taken inside, then mm_lock; callable from any CPU
+// with interrupts on (a free flushes other CPUs' TLBs).
 #ifndef FBA_H
 #define FBA_H
 

@@ -23,6 +23,7 @@
 #include "arch/cpu_regs.h"
 #include "layout.h"
 #include "lib/kprintf.h"
+#include "mm/mm_lock.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 #include "mm/protect.h"
@@ -41,6 +42,7 @@
 static struct pt kernel_pt;
 static unsigned recursive_slot = NO_SLOT;
 static unsigned staging_slot = NO_SLOT;
+static void (*remote_flush)(uint64_t va); // other CPUs' TLBs (smp/)
 
 // The virtual regions layout.cfg reserves, [base, base + size).
 static const struct {
@@ -52,6 +54,7 @@ static const struct {
     {LAYOUT_AUTOMAP_BASE, LAYOUT_AUTOMAP_SIZE},
     {LAYOUT_LAPIC_VIRT, PT_PAGE_SIZE},
     {LAYOUT_FBA_BASE, LAYOUT_FBA_SIZE},
+    {LAYOUT_PERCPU_AREA_BASE, LAYOUT_PERCPU_AREA_SIZE},
 };
 
 static uint64_t
@@ -298,7 +301,9 @@ int
 paging_map(uint64_t va, uint64_t phys, uint64_t flags)
 {
   check_kernel_va("paging_map", va);
+  rlock_take(&mm_lock);
   enum pt_status status = pt_map(&kernel_pt, va, phys, flags | protect_nx());
+  rlock_release(&mm_lock);
   if (status == PT_ERR_NO_MEMORY)
     return -1;
   if (status != PT_OK)
@@ -312,9 +317,15 @@ paging_unmap(uint64_t va)
   uint64_t phys;
 
   check_kernel_va("paging_unmap", va);
+  rlock_take(&mm_lock);
   enum pt_status status = pt_unmap(&kernel_pt, va, &phys);
+  rlock_release(&mm_lock);
   if (status != PT_OK)
     panic("paging_unmap: %s at %p", pt_status_name(status), (void *)va);
+  // This CPU's TLB was flushed by pt_unmap; the others' are flushed before
+  // the caller can reuse the page, and outside mm_lock (rules in spinlock.h).
+  if (remote_flush)
+    remote_flush(va);
   return phys;
 }
 
@@ -322,14 +333,19 @@ bool
 paging_translate(uint64_t va, uint64_t *phys)
 {
   check_kernel_va("paging_translate", va);
-  return pt_translate(&kernel_pt, va, phys) == PT_OK;
+  rlock_take(&mm_lock);
+  bool mapped = pt_translate(&kernel_pt, va, phys) == PT_OK;
+  rlock_release(&mm_lock);
+  return mapped;
 }
 
 int
 paging_prepare(uint64_t va)
 {
   check_kernel_va("paging_prepare", va);
+  rlock_take(&mm_lock);
   enum pt_status status = pt_prepare(&kernel_pt, va);
+  rlock_release(&mm_lock);
   if (status == PT_ERR_NO_MEMORY)
     return -1;
   if (status != PT_OK)
@@ -388,6 +404,12 @@ paging_handle_fault(uint64_t address, uint64_t error_code)
           (void *)address);
   return false;
 #endif
+}
+
+void
+paging_set_remote_flush(void (*flush)(uint64_t va))
+{
+  remote_flush = flush;
 }
 
 uint64_t

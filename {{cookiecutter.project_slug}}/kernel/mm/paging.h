@@ -1,6 +1,7 @@
 // Kernel page tables: mapping and unmapping 4 KiB pages in kernel space,
 // and the page-fault hook. The logic lives in pt_core.c; paging.c is the
 // glue to the live tables.
+// Locking: mm_lock (mm/mm_lock.h), taken inside; callable from any CPU.
 #ifndef PAGING_H
 #define PAGING_H
 
@@ -42,6 +43,10 @@ int paging_prepare(uint64_t va);
 // true (resume), unless it happens while another automap fault is being
 // handled. Otherwise false: the caller reports and halts.
 bool paging_handle_fault(uint64_t address, uint64_t error_code);
+
+// Install the function that flushes a page from the other CPUs' TLBs
+// (smp/shootdown.c); paging_unmap calls it after its own flush.
+void paging_set_remote_flush(void (*flush)(uint64_t va));
 
 // Base of a 512 GiB region of kernel space that no layout region and no
 // page-table machinery uses: scratch space for self-tests.

@@ -18,6 +18,7 @@
 #include "layout.h"
 #include "lib/kprintf.h"
 #include "mm/e820.h"
+#include "mm/mm_lock.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
 
@@ -51,6 +52,8 @@ static uint64_t bootstrap_next =
     LAYOUT_PMM_BOOTSTRAP + LAYOUT_PMM_BOOTSTRAP_SIZE;
 static uint64_t ram_bytes;
 static bool out_of_memory; // reported; cleared by the next free
+
+struct rlock mm_lock;
 
 // Physical areas the layout keeps, excluded from the PMM even where the BIOS
 // says usable (all lie below 2 MiB in a valid layout; listed to be sure).
@@ -227,6 +230,7 @@ pmm_alloc_page(void)
 {
   if (pmm == NULL)
     return early_alloc();
+  rlock_take(&mm_lock);
   uint64_t page = pmm_core_alloc(pmm);
   if (page == 0 && !out_of_memory) {
     out_of_memory = true;
@@ -234,6 +238,7 @@ pmm_alloc_page(void)
             "returns 0\n",
             pmm_managed_bytes() / KIB);
   }
+  rlock_release(&mm_lock);
   return page;
 }
 
@@ -242,9 +247,11 @@ pmm_try_free_page(uint64_t phys)
 {
   if (pmm == NULL)
     panic("pmm_free: 0x%lx freed before pmm_init", phys);
+  rlock_take(&mm_lock);
   enum pmm_status status = pmm_core_free(pmm, phys);
   if (status == PMM_OK)
     out_of_memory = false;
+  rlock_release(&mm_lock);
   return status;
 }
 

@@ -1,6 +1,7 @@
 // The physical memory manager: 4 KiB pages of usable RAM above 2 MiB. Its
 // logic is in pmm_core.c; pmm.c builds it from the E820 map and keeps its
 // structures in the PMM area.
+// Locking: mm_lock (mm/mm_lock.h), taken inside; callable from any CPU.
 #ifndef PMM_H
 #define PMM_H
 

@@ -14,12 +14,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "acpi/boot.h"
+#include "arch/cpu_local.h"
 #include "dev/shutdown.h"
 #include "layout.h"
 #include "lib/kprintf.h"
 #include "mm/fba.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "smp/smp.h"
 #include "test/fault_inject.h"
 
 #define KIB 1024
@@ -207,6 +210,51 @@ fault_map_page_table_slot(void)
   kprintf("[fault] map_page_table_slot: a page went into the page tables\n");
 }
 
+// Built with KERNEL_FAULT_smp_no_start, smp.c sent the last AP no STARTUP:
+// it must have been reported and the rest must run.
+static void
+fault_smp_no_start(void)
+{
+  unsigned listed = acpi_cpu_count();
+  unsigned want = listed < LAYOUT_SMP_MAX_CPUS ? listed : LAYOUT_SMP_MAX_CPUS;
+
+  kprintf("[fault] smp_no_start: %u of %u CPUs online\n", smp_cpus_online(),
+          want);
+  kernel_finish(want > 1 && smp_cpus_online() == want - 1);
+}
+
+// A panic on an AP: reported like any other, and the run ends with every
+// other CPU stopped.
+static void
+ap_panics(void)
+{
+  panic("fault_inject: ap_panic on cpu %u", cpu_index());
+}
+
+static void
+fault_ap_panic(void)
+{
+  if (smp_cpus_online() < 2) {
+    kprintf("[fault] ap_panic: needs a second CPU (CPUS=2)\n");
+    return;
+  }
+  smp_run_on(1, ap_panics);
+  smp_wait_idle(1); // stopped by cpu 1's NMI before this returns
+}
+
+// The same overflow on an AP: its own stack's guard page faults, and the
+// #DF runs on its own IST stack (its TSS), so the report comes from there.
+static void
+fault_ap_stack_overflow(void)
+{
+  if (smp_cpus_online() < 2) {
+    kprintf("[fault] ap_stack_overflow: needs a second CPU (CPUS=2)\n");
+    return;
+  }
+  smp_run_on(1, fault_stack_overflow);
+  smp_wait_idle(1); // stopped by cpu 1's NMI before this returns
+}
+
 static const struct fault faults[] = {
     {"divide", fault_divide},
     {"page_fault", fault_page_fault},
@@ -219,6 +267,9 @@ static const struct fault faults[] = {
     {"automap", fault_automap},
     {"automap_reenter", fault_automap_reenter},
     {"map_page_table_slot", fault_map_page_table_slot},
+    {"smp_no_start", fault_smp_no_start},
+    {"ap_panic", fault_ap_panic},
+    {"ap_stack_overflow", fault_ap_stack_overflow},
 };
 
 static bool

@@ -92,16 +92,11 @@ selftest_lapic_timer_ticks(void)
   if (ms < TICK_TEST_MS)
     ms = TICK_TEST_MS;
   uint64_t expected = (uint64_t)LAYOUT_LAPIC_TIMER_HZ * ms / MS_PER_SECOND;
-  uint64_t start = lapic_ticks();
-
   if (!(rflags_read() & RFLAGS_IF))
     return false;
-  uint64_t end = rdtsc() + tsc_cycles(ms * US_PER_MS);
-  interrupts_disable(); // checked with interrupts off: no tick is missed
-  while (rdtsc() < end)
-    cpu_wait_for_interrupt();
-  interrupts_enable();
-  uint64_t counted = lapic_ticks() - start;
+  // Halting between ticks, not busy-waiting: with other CPUs to emulate,
+  // QEMU's TCG delivers a spinning CPU's timer interrupts late.
+  uint64_t counted = lapic_ticks_during(ms * US_PER_MS);
   kprintf("[test] lapic: %lu ticks in %u ms, %lu expected\n", counted, ms,
           expected);
   return counted >= 1 && counted * 2 >= expected && counted <= expected * 2 + 1;

@@ -7,6 +7,7 @@
 #include "test/mm_selftest.h"
 #include "test/platform_selftest.h"
 #include "test/selftest.h"
+#include "test/smp_selftest.h"
 
 static bool
 selftest_console(void)
@@ -32,6 +33,10 @@ static const struct selftest selftests[] = {
     {selftest_guard_pages, "paging: guard pages"},
     {selftest_automap, "automap"},
     {selftest_fba, "fba"},
+    {selftest_smp_online, "smp: every CPU online"},
+    {selftest_smp_timers, "smp: every timer ticks"},
+    {selftest_smp_alloc_stress, "smp: concurrent pmm+fba"},
+    {selftest_smp_shootdown, "smp: TLB shootdown"},
 };
 
 bool

@@ -1,0 +1,36 @@
+// Multiprocessing: starting the other CPUs the MADT lists (smp.c), their
+// life in the kernel (ap.c) and keeping their TLBs in step (shootdown.c).
+#ifndef SMP_H
+#define SMP_H
+
+#include <stdint.h>
+
+// Start every enabled CPU in the MADT, up to smp_max_cpus in all, with
+// INIT, STARTUP, STARTUP, and wait until they run kernel code; log those
+// that do not and those beyond the limit, and go on without them. Needs
+// acpi_init, the LAPIC and its timer (calibrated; the waits are timed by
+// it) and interrupts on. Panics only when the boot CPU's own per-CPU page
+// cannot be mapped.
+void smp_init(void);
+
+// CPUs running kernel code (the boot CPU included), and their indices'
+// upper bound (indices 0..smp_cpu_slots()-1 may be online).
+unsigned smp_cpus_online(void);
+unsigned smp_cpu_slots(void);
+
+// Have CPU `index` (an AP, online) run `work` from its idle loop, with
+// interrupts on; smp_wait_idle waits until it has returned. For tests.
+void smp_run_on(unsigned index, void (*work)(void));
+void smp_wait_idle(unsigned index);
+
+// Also installed: kernel_finish (a panic, a fatal trap, the end of a test
+// run) first stops the other CPUs with an NMI, and logs how many halted.
+
+// Called by ap.c when this AP is ready: counts it as online.
+struct cpu;
+void smp_mark_online(struct cpu *cpu);
+
+// Called by ap_entry.asm on each application processor; never returns.
+__attribute__((noreturn)) void smp_ap_main(unsigned index);
+
+#endif
