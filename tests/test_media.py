@@ -52,6 +52,7 @@ def booted(project, image, media="disk", emulator="qemu", **options):
                        options=["--media", media] + extra, **options)
     assert passed, log[-4000:]
     assert log.count("stage2: started") == 1, log[-4000:]
+    assert holders(image) == [], "the emulator, stopped at the ready line, is still running"
     return log
 
 
@@ -244,6 +245,20 @@ def test_mbr_without_an_active_partition(project, tmp_path, emulator):
         f.write(b"\x00")
     for _ in range(2 if emulator == "bochs" else 1):
         halted(project, image, "MBR: no active partition", emulator=emulator)
+        assert holders(image) == [], "an emulator still has the image open after the run"
+
+
+def holders(path):
+    """Pids of the processes that have this file open (a stopped emulator must be gone)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fds = os.listdir("/proc/%s/fd" % pid)
+            if any(os.path.realpath("/proc/%s/fd/%s" % (pid, fd)) == os.path.realpath(path) for fd in fds):
+                found.append(int(pid))
+        except OSError:
+            continue
+    return found
 
 
 @pytest.mark.parametrize("where, value", [(450, b"\x06"), ((PARTITION_LBA * SECTOR) + 510, b"\x00\x00")],

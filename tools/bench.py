@@ -26,6 +26,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -82,6 +83,41 @@ shutdown: db "Shutdown", 0
 """
 
 
+def descendants(pid):
+    """Every process started under pid, children before grandchildren.
+
+    script(1) runs Bochs in a session of its own, out of reach of killpg on
+    script's group: stopping a run means killing each of these by its pid."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(0), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def stop(process):
+    """Kill a boot that is still going: its process group and every process under it."""
+    for pid in descendants(process.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def run_until_ready(command, log, marker=b"ready"):
     """Seconds from start until `marker` shows up in the serial log."""
     if os.path.exists(log):
@@ -108,7 +144,7 @@ def run_until_ready(command, log, marker=b"ready"):
             time.sleep(POLL_SECONDS)
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, 9)
+            stop(process)
         process.wait()
     if elapsed is None:
         raise RuntimeError("no %r from: %s" % (marker, " ".join(command)))

@@ -150,6 +150,41 @@ def read_log(path):
         return ""
 
 
+def descendants(pid):
+    """Every process started under pid, children before grandchildren.
+
+    script(1) runs Bochs in a session of its own, out of reach of killpg on
+    script's group: stopping a run means killing each of these by its pid."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(0), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def stop(process):
+    """Kill a run that is still going: its process group and every process under it."""
+    for pid in descendants(process.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def run(command, log, timeout, expect, linger):
     """Run until exit, timeout or (with expect) the text appears and the
     machine has stayed up for `linger` more seconds."""
@@ -172,7 +207,7 @@ def run(command, log, timeout, expect, linger):
         else:
             time.sleep(POLL_SECONDS)
     if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
+        stop(process)
     process.wait()
     stderr = process.stderr.read().decode("utf-8", "replace")
     return outcome, process.returncode, time.monotonic() - start, stderr
