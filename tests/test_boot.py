@@ -77,7 +77,8 @@ def test_kernel_elf_program_headers_are_sound(default_project):
             assert a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1], (a, b)
     executable = [s for s in segments if s[4] & PF_X]
     assert len(executable) == 1 and not executable[0][4] & PF_W
-    bss = [s for s in segments if s[1] == int(LAYOUT.DEFAULTS["kernel_bss_base"], 16)]
+    bss_base = LAYOUT.parse_layout(dict(LAYOUT.DEFAULTS))[0].kernel_bss_base  # resolves auto
+    bss = [s for s in segments if s[1] == bss_base]
     assert len(bss) == 1 and bss[0][2] == 0 and 0 < bss[0][3] <= 64 * 1024, segments
 
 
