@@ -943,9 +943,19 @@ def _check_kernel_load_min(v, raw):
     if end - start >= KERNEL_LOAD_MIN:
         return []
     size = "empty" if end <= start else "%s" % human(end - start)
+    # Both ends are named, and only fixes that keep the area inside the
+    # first 2 MiB are offered.
+    fixes = []
+    if start + KERNEL_LOAD_MIN <= TWO_MIB:
+        fixes.append("kernel_area_end %s or above (at most 0x200000)" % hx(start + KERNEL_LOAD_MIN))
+    low_end = min(max(end, ONE_MIB + KERNEL_LOAD_MIN), TWO_MIB)
+    if not fixes or end <= start:
+        fixes.append("kernel_load_addr %s or below with kernel_area_end %s" % (hx(low_end - KERNEL_LOAD_MIN),
+                                                                              hx(low_end)))
     return [_v(v, raw, "kernel_area_end", "kernel-load-min",
-               "the kernel load area %s is %s; it must hold at least %s: use kernel_area_end %s or above"
-               % (rng(start, end), size, human(KERNEL_LOAD_MIN), hx(start + KERNEL_LOAD_MIN)))]
+               "the kernel load area %s (kernel_load_addr = %r, kernel_area_end = %r) is %s; it must hold at "
+               "least %s: use %s" % (rng(start, end), raw.get("kernel_load_addr"), raw.get("kernel_area_end"),
+                                     size, human(KERNEL_LOAD_MIN), ", or ".join(fixes)))]
 
 
 def _region_ref(r, raw):

@@ -349,6 +349,18 @@ def test_kernel_load_min():
     assert "empty" in only("kernel-load-min", "kernel_area_end", kernel_area_end="0x110000")
 
 
+def test_kernel_load_min_names_both_ends():
+    """A load address above the area's end is refused with a message that names
+    kernel_load_addr as well as kernel_area_end, and offers only a fix that keeps
+    the area inside the first 2 MiB (issue 12: it named kernel_area_end alone and
+    proposed an end above 2 MiB)."""
+    message = only("kernel-load-min", "kernel_area_end", kernel_load_addr="0x300000")
+    assert "kernel_load_addr = '0x300000'" in message and "kernel_area_end = '0x200000'" in message
+    assert "kernel_area_end 0x320000" not in message
+    assert "kernel_load_addr 0x1E0000 or below with kernel_area_end 0x200000" in message
+    assert L.validate(context_with(kernel_load_addr="0x1E0000")) == []
+
+
 # ---------------------------------------------------------------- overlaps
 
 def test_overlap_names_both_regions():
