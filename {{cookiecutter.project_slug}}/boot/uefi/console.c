@@ -1,0 +1,122 @@
+// The loader's messages, on the firmware console and on COM1.
+//
+// Firmware consoles take UCS-2 strings with CR LF line ends; COM1 is
+// written directly (16550 UART at 0x3F8, polled), so a line still reaches
+// the serial log when the firmware console is a screen only. Where the
+// firmware also mirrors its console to COM1 (OVMF does), a message shows
+// there twice: once from the firmware, once from here.
+
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "arch/x86.h"
+#include "uefi/console.h"
+
+#define COM1_BASE     0x3F8
+#define UART_DATA     0
+#define UART_LSR      5
+#define LSR_THR_EMPTY 0x20 // the next byte may be written
+// A missing UART reads back 0xFF (THR "empty"); a stuck one must not hang
+// the loader: give up on a byte after this many polls.
+#define UART_POLLS 100000
+
+#define LINE_MAX 160
+
+static struct efi_simple_text_output_protocol *firmware_console;
+
+void
+console_init(struct efi_simple_text_output_protocol *con_out)
+{
+  firmware_console = con_out;
+}
+
+void
+console_detach(void)
+{
+  firmware_console = NULL;
+}
+
+static void
+com1_putc(char c)
+{
+  for (int i = 0; i < UART_POLLS; i++)
+    if (inb(COM1_BASE + UART_LSR) & LSR_THR_EMPTY)
+      break;
+  outb(COM1_BASE + UART_DATA, (uint8_t)c);
+}
+
+// Append text to line[*length], keeping room for the terminating zero.
+static void
+append(char *line, int *length, const char *text)
+{
+  while (*text && *length < LINE_MAX - 1)
+    line[(*length)++] = *text++;
+}
+
+static void
+append_number(char *line, int *length, uint64_t value, unsigned base)
+{
+  char digits[24];
+  int n = 0;
+
+  do {
+    digits[n++] = "0123456789ABCDEF"[value % base];
+    value /= base;
+  } while (value);
+  if (base == 16)
+    append(line, length, "0x");
+  while (n > 0 && *length < LINE_MAX - 1)
+    line[(*length)++] = digits[--n];
+}
+
+static void
+emit(const char *line)
+{
+  char16 wide[2 * LINE_MAX + 1];
+  int n = 0;
+
+  for (const char *p = line; *p; p++) {
+    if (*p == '\n') {
+      com1_putc('\r');
+      wide[n++] = '\r';
+    }
+    com1_putc(*p);
+    wide[n++] = (uint8_t)*p;
+  }
+  wide[n] = 0;
+  if (firmware_console)
+    firmware_console->output_string(firmware_console, wide);
+}
+
+void
+say(const char *format, ...)
+{
+  char line[LINE_MAX];
+  int length = 0;
+  va_list args;
+
+  va_start(args, format);
+  for (const char *p = format; *p; p++) {
+    if (*p != '%' || p[1] == 0) {
+      if (length < LINE_MAX - 1)
+        line[length++] = *p;
+      continue;
+    }
+    switch (*++p) {
+    case 's':
+      append(line, &length, va_arg(args, const char *));
+      break;
+    case 'u':
+      append_number(line, &length, va_arg(args, uint64_t), 10);
+      break;
+    case 'x':
+      append_number(line, &length, va_arg(args, uint64_t), 16);
+      break;
+    default:
+      append(line, &length, "%?");
+    }
+  }
+  va_end(args);
+  line[length] = 0;
+  emit(line);
+}
