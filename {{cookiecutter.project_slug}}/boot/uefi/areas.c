@@ -79,7 +79,7 @@ areas_claim(struct efi_boot_services *bs)
     efi_status status = bs->allocate_pages(
         EFI_ALLOCATE_ADDRESS, area->memory_type, pages_of(area), &base);
     if (EFI_IS_ERROR(status)) {
-      say("uefi: the %s 0x%x-0x%x is taken by the firmware (%s); move it "
+      say("uefi: the %s %x-%x is taken by the firmware (%s); move it "
           "in layout.cfg\n",
           area->name, area->base, area->end - 1,
           memory_owner(bs, page_floor(area->base), pages_of(area)));

@@ -1,12 +1,13 @@
 // The loader's messages, on the firmware console and on COM1.
 //
-// Firmware consoles take UCS-2 strings with CR LF line ends; COM1 is
-// written directly (16550 UART at 0x3F8, polled), so a line still reaches
-// the serial log when the firmware console is a screen only. Where the
-// firmware also mirrors its console to COM1 (OVMF does), a message shows
-// there twice: once from the firmware, once from here.
+// Firmware consoles take UCS-2 strings with CR LF line ends. Many firmware
+// consoles are a screen only: then COM1 is written directly (16550 UART at
+// 0x3F8, polled), so the line still reaches the serial log. Where one of
+// the firmware's consoles is a serial terminal already (OVMF's is), it is
+// left to the firmware, or every line would show there twice.
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86.h"
@@ -23,11 +24,55 @@
 #define LINE_MAX 160
 
 static struct efi_simple_text_output_protocol *firmware_console;
+static bool firmware_has_serial; // a firmware console writes to a UART
+
+static uint16_t
+node_length(const struct efi_device_path *node)
+{
+  return (uint16_t)(node->length[0] | node->length[1] << 8);
+}
+
+// Whether the device path runs through a serial port.
+static bool
+path_has_uart(const struct efi_device_path *node)
+{
+  while (node->type != EFI_DEVICE_PATH_END && node_length(node) >= 4) {
+    if (node->type == EFI_DEVICE_PATH_MESSAGING &&
+        node->subtype == EFI_DEVICE_PATH_MESSAGING_UART)
+      return true;
+    node = (const void *)((const uint8_t *)node + node_length(node));
+  }
+  return false;
+}
+
+// Whether any text output the firmware offers is a terminal on a UART.
+static bool
+serial_text_output(struct efi_boot_services *bs)
+{
+  static const struct efi_guid text_output = EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID;
+  static const struct efi_guid device_path = EFI_DEVICE_PATH_PROTOCOL_GUID;
+  efi_handle *handles;
+  uint64_t count;
+  bool found = false;
+
+  if (EFI_IS_ERROR(bs->locate_handle_buffer(EFI_BY_PROTOCOL, &text_output,
+                                            NULL, &count, &handles)))
+    return false;
+  for (uint64_t i = 0; i < count && !found; i++) {
+    struct efi_device_path *path;
+    if (!EFI_IS_ERROR(bs->handle_protocol(handles[i], &device_path,
+                                          (void **)&path)))
+      found = path_has_uart(path);
+  }
+  bs->free_pool(handles);
+  return found;
+}
 
 void
-console_init(struct efi_simple_text_output_protocol *con_out)
+console_init(struct efi_system_table *system)
 {
-  firmware_console = con_out;
+  firmware_console = system->con_out;
+  firmware_has_serial = serial_text_output(system->boot_services);
 }
 
 void
@@ -76,16 +121,20 @@ emit(const char *line)
   int n = 0;
 
   for (const char *p = line; *p; p++) {
-    if (*p == '\n') {
-      com1_putc('\r');
+    if (*p == '\n')
       wide[n++] = '\r';
-    }
-    com1_putc(*p);
     wide[n++] = (uint8_t)*p;
   }
   wide[n] = 0;
   if (firmware_console)
     firmware_console->output_string(firmware_console, wide);
+  if (firmware_console && firmware_has_serial)
+    return;
+  for (const char *p = line; *p; p++) {
+    if (*p == '\n')
+      com1_putc('\r');
+    com1_putc(*p);
+  }
 }
 
 void

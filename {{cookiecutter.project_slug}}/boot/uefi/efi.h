@@ -92,6 +92,9 @@ struct efi_memory_descriptor {
 
 /* ---- Console output (12.4 "Simple Text Output Protocol") ----------------- */
 
+#define EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID                                   \
+  {0x387477C2, 0x69C7, 0x11D2, {0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
+
 struct efi_simple_text_output_protocol {
   void *reset;
   efi_status(EFIAPI *output_string)(struct efi_simple_text_output_protocol *self,
@@ -101,6 +104,12 @@ struct efi_simple_text_output_protocol {
 };
 
 /* ---- Boot services (7 "Services - Boot Services") ------------------------ */
+
+enum efi_locate_search_type {
+  EFI_ALL_HANDLES,
+  EFI_BY_REGISTER_NOTIFY,
+  EFI_BY_PROTOCOL, /* every handle that has the protocol */
+};
 
 struct efi_boot_services {
   struct efi_table_header hdr;
@@ -141,9 +150,19 @@ struct efi_boot_services {
   efi_status(EFIAPI *exit_boot_services)(efi_handle image, uint64_t map_key);
   void *get_next_monotonic_count;
   void *stall;
-  efi_status(EFIAPI *set_watchdog_timer)(uint64_t timeout, uint64_t code,
-                                         uint64_t data_size, char16 *data);
-  /* connect_controller and later: unused. */
+  void *set_watchdog_timer;
+  void *connect_controller;
+  void *disconnect_controller;
+  void *open_protocol;
+  void *close_protocol;
+  void *open_protocol_information;
+  void *protocols_per_handle;
+  efi_status(EFIAPI *locate_handle_buffer)(enum efi_locate_search_type type,
+                                           const struct efi_guid *protocol,
+                                           void *search_key,
+                                           uint64_t *handle_count,
+                                           efi_handle **handles);
+  /* locate_protocol and later: unused. */
 };
 
 /* ---- System table (4.3) -------------------------------------------------- */
@@ -174,6 +193,22 @@ struct efi_system_table {
   {0x8868E871, 0xE4F1, 0x11D3, {0xBC, 0x22, 0x00, 0x80, 0xC7, 0x3C, 0x88, 0x81}}
 #define EFI_ACPI_10_TABLE_GUID                                                 \
   {0xEB9D2D30, 0x2D88, 0x11D3, {0x9A, 0x16, 0x00, 0x90, 0x27, 0x3F, 0xC1, 0x4D}}
+
+/* ---- Device paths (10.2, 10.3): where a handle's device sits ------------- */
+
+#define EFI_DEVICE_PATH_PROTOCOL_GUID                                          \
+  {0x09576E91, 0x6D3F, 0x11D2, {0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
+
+/* One node; nodes follow each other, each length bytes long. */
+struct efi_device_path {
+  uint8_t type;
+  uint8_t subtype;
+  uint8_t length[2]; /* little endian, this node included */
+};
+
+#define EFI_DEVICE_PATH_END          0x7F /* type of the last node */
+#define EFI_DEVICE_PATH_MESSAGING    0x03
+#define EFI_DEVICE_PATH_MESSAGING_UART 14 /* a serial port */
 
 /* ---- Loaded image (9.1): where the loader itself came from --------------- */
 

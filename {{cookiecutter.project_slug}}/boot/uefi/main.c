@@ -66,7 +66,7 @@ efi_main(efi_handle image, struct efi_system_table *system)
   struct efi_boot_services *bs = system->boot_services;
   uint64_t kernel_size;
 
-  console_init(system->con_out);
+  console_init(system);
   say("uefi: %s loader\n", LAYOUT_PROJECT_NAME);
   if (!areas_claim(bs)) // the layout's physical areas are ours
     return EFI_LOAD_ERROR;
