@@ -1,0 +1,113 @@
+"""The same kernel boots through UEFI: OVMF runs EFI/BOOT/BOOTX64.EFI from the
+FAT partition, which loads KERNEL.BIN and hands over the boot information.
+
+Each boot uses QEMU's q35 machine with Debian's OVMF (tools/boot.py --uefi:
+the firmware code read-only, a fresh copy of its variable store per run).
+A loader that fails says why in one line and returns to the firmware, whose
+boot manager then reports the boot option's "Load Error" and goes on.
+"""
+import os
+
+import pytest
+
+from conftest import bake, boot, image_copy, make, ready_values
+
+pytestmark = pytest.mark.slow
+
+UEFI_IMAGE = "build/test/uefi.img"
+RETURNED = "Load Error"  # OVMF: BdsDxe: failed to start Boot000N ...: Load Error
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A default project with its UEFI test image built."""
+    path = bake(tmp_path_factory.mktemp("uefi"))
+    make(path, "test-image-uefi")
+    return path
+
+
+def uefi_boot(project, image=UEFI_IMAGE, bus="ide", memory=256, cpus=1, **kwargs):
+    return boot(project, image=image, memory=memory, cpus=cpus, machine="q35",
+                options=["--uefi", "--bus", bus], **kwargs)
+
+
+@pytest.mark.parametrize("bus,memory,cpus", [
+    ("ide", 256, 1), ("ide", 4096, 1), ("ide", 256, 2),
+    ("usb", 256, 1), ("usb", 4096, 2),
+], ids=lambda value: str(value))
+def test_boots_to_ready_under_ovmf(project, bus, memory, cpus):
+    """The test-mode kernel reaches its ready line through the UEFI loader,
+    sees the RAM and CPUs QEMU gives it, and passes its self-tests."""
+    passed, log = uefi_boot(project, bus=bus, memory=memory, cpus=cpus)
+    assert passed, log
+    assert "uefi: My Kernel loader" in log
+    assert "firmware UEFI" in log
+    values = ready_values(log)
+    # OVMF keeps some RAM for itself (runtime services, ACPI NVS, its
+    # reserved areas): the kernel sees nearly all of it, never more.
+    assert memory * 1024 * 0.95 <= int(values["mem_total_kib"]) <= memory * 1024, log
+    assert int(values["cpus"]) == cpus, log
+    assert "[acpi] RSDP at" in log and "revision 2" in log  # the ACPI 2.0 entry
+
+
+def test_bios_boot_says_bios(project):
+    """Stage2 fills in the firmware kind too."""
+    make(project, "test-image")
+    passed, log = boot(project)
+    assert passed, log
+    assert "firmware BIOS" in log
+
+
+def returns_to_firmware(project, image, message):
+    """The message appears, the firmware's boot manager takes over again
+    (exactly once: no reboot loop) and the kernel never starts."""
+    passed, log = uefi_boot(project, image=image, expect=RETURNED, halts=True)
+    assert passed, log
+    assert message in log, log
+    assert log.count(message) == 1, log
+    assert "kernel started" not in log
+    return log
+
+
+def test_missing_kernel(project, tmp_path):
+    image = image_copy(project, tmp_path, remove=["KERNEL.BIN"], source=UEFI_IMAGE)
+    returns_to_firmware(project, image, "uefi: no KERNEL.BIN on the boot partition")
+
+
+def test_kernel_too_big(project, tmp_path):
+    area = 0x200000 - 0x120000  # the default kernel load area
+    image = image_copy(project, tmp_path, add=[("KERNEL.BIN", b"\x90" * (area + 1))],
+                       source=UEFI_IMAGE)
+    returns_to_firmware(project, image, "uefi: KERNEL.BIN is %d bytes, the kernel load "
+                                        "area holds %d" % (area + 1, area))
+
+
+def test_corrupt_kernel(project, tmp_path):
+    kernel = bytearray(open(os.path.join(project, "build/test/kernel/kernel.bin"), "rb").read())
+    kernel[len(kernel) // 2] ^= 0x55
+    image = image_copy(project, tmp_path, add=[("KERNEL.BIN", bytes(kernel))], source=UEFI_IMAGE)
+    returns_to_firmware(project, image, "uefi: KERNEL.BIN is corrupt: checksum")
+
+
+def test_kernel_without_trailer(project, tmp_path):
+    kernel = open(os.path.join(project, "build/test/kernel/kernel.bin.raw"), "rb").read()
+    image = image_copy(project, tmp_path, add=[("KERNEL.BIN", kernel)], source=UEFI_IMAGE)
+    returns_to_firmware(project, image, "uefi: KERNEL.BIN has no checksum trailer")
+
+
+@pytest.mark.parametrize("fault,message", [
+    ("AREA_TAKEN", "uefi: the kernel load area 0x120000-0x1FFFFF is taken by the firmware "
+                   "(boot-services data); move it in layout.cfg"),
+    ("EXIT_BOOT_SERVICES", "uefi: ExitBootServices failed twice"),
+])
+def test_loader_fault(project, fault, message):
+    """A fault-injection loader build: an area the firmware holds, an
+    ExitBootServices that keeps refusing the map key."""
+    make(project, "test-image-uefi", "UEFI_FAULT=" + fault)
+    returns_to_firmware(project, "build/test-uefi-fault-%s/uefi.img" % fault, message)
+
+
+def test_unknown_loader_fault_is_refused(project):
+    result = make(project, "test-image-uefi", "UEFI_FAULT=NOPE", check=False)
+    assert result.returncode != 0
+    assert "unknown UEFI_FAULT=NOPE; run 'make help' for the list" in result.stdout
