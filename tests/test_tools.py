@@ -168,6 +168,7 @@ def test_template_benchmark_runs():
     assert result.returncode == 0, result.stdout[-3000:]
     for row in (r"QEMU: boot to `ready` \| [\d.]+ s \| [\d.]+ s \| [\d.]+",
                 r"Bochs: boot to `ready` \| [\d.]+ s \| [\d.]+ s \| [\d.]+",
+                r"QEMU \+ OVMF \(q35\): boot to `ready` .*\| [\d.]+ s \| [\d.]+ s \| [\d.]+",
                 r"8 GiB \| [\d.]+ s", r"generate \+ build \(make -j2\) \| [\d.]+ s",
                 r"kernel +\d+ +\d+ +[\d.]+%", r"pmm alloc\+free .*: [\d.]+ ns/op"):
         assert re.search(row, result.stdout), (row, result.stdout)
