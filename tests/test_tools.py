@@ -132,9 +132,10 @@ def test_ci_workflow_runs_makefile_targets(project):
 
 @pytest.mark.slow
 def test_kernel_sources_match_clang_format(project):
-    """The kernel and test C sources, in every folder, already follow the shipped .clang-format."""
+    """The kernel, UEFI loader and test C sources, in every folder, already follow the shipped
+    .clang-format."""
     sources = sorted(os.path.relpath(os.path.join(folder, n), project)
-                     for top in ("kernel", "tests")
+                     for top in ("kernel", "boot", "tests")
                      for folder, _, names in os.walk(os.path.join(project, top))
                      for n in names if n.endswith((".c", ".h")))
     assert any(s.startswith(os.path.join("kernel", "mm")) for s in sources)

@@ -49,19 +49,20 @@ path_has_uart(const struct efi_device_path *node)
 static bool
 serial_text_output(struct efi_boot_services *bs)
 {
-  static const struct efi_guid text_output = EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID;
+  static const struct efi_guid text_output =
+      EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID;
   static const struct efi_guid device_path = EFI_DEVICE_PATH_PROTOCOL_GUID;
   efi_handle *handles;
   uint64_t count;
   bool found = false;
 
-  if (EFI_IS_ERROR(bs->locate_handle_buffer(EFI_BY_PROTOCOL, &text_output,
-                                            NULL, &count, &handles)))
+  if (EFI_IS_ERROR(bs->locate_handle_buffer(EFI_BY_PROTOCOL, &text_output, NULL,
+                                            &count, &handles)))
     return false;
   for (uint64_t i = 0; i < count && !found; i++) {
     struct efi_device_path *path;
-    if (!EFI_IS_ERROR(bs->handle_protocol(handles[i], &device_path,
-                                          (void **)&path)))
+    if (!EFI_IS_ERROR(
+            bs->handle_protocol(handles[i], &device_path, (void **)&path)))
       found = path_has_uart(path);
   }
   bs->free_pool(handles);

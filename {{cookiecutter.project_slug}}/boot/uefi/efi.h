@@ -24,14 +24,14 @@ typedef uint16_t char16;
 typedef uint64_t efi_physical_address;
 
 /* Status codes: errors have the top bit set (spec appendix D). */
-#define EFI_ERROR_BIT          (1ULL << 63)
-#define EFI_SUCCESS            0
-#define EFI_LOAD_ERROR         (EFI_ERROR_BIT | 1)
-#define EFI_INVALID_PARAMETER  (EFI_ERROR_BIT | 2)
-#define EFI_BUFFER_TOO_SMALL   (EFI_ERROR_BIT | 5)
-#define EFI_NOT_FOUND          (EFI_ERROR_BIT | 14)
-#define EFI_ABORTED            (EFI_ERROR_BIT | 21)
-#define EFI_IS_ERROR(status)   (((status)&EFI_ERROR_BIT) != 0)
+#define EFI_ERROR_BIT         (1ULL << 63)
+#define EFI_SUCCESS           0
+#define EFI_LOAD_ERROR        (EFI_ERROR_BIT | 1)
+#define EFI_INVALID_PARAMETER (EFI_ERROR_BIT | 2)
+#define EFI_BUFFER_TOO_SMALL  (EFI_ERROR_BIT | 5)
+#define EFI_NOT_FOUND         (EFI_ERROR_BIT | 14)
+#define EFI_ABORTED           (EFI_ERROR_BIT | 21)
+#define EFI_IS_ERROR(status)  (((status)&EFI_ERROR_BIT) != 0)
 
 struct efi_guid {
   uint32_t data1;
@@ -47,6 +47,28 @@ struct efi_table_header {
   uint32_t crc32;
   uint32_t reserved;
 };
+
+/* ---- GUIDs of the protocols and tables used (as the spec writes them) ---- */
+
+/* clang-format off */
+#define EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID \
+  {0x387477C2, 0x69C7, 0x11D2, {0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
+/* configuration table: ACPI 2.0+ RSDP (4.6) */
+#define EFI_ACPI_20_TABLE_GUID \
+  {0x8868E871, 0xE4F1, 0x11D3, {0xBC, 0x22, 0x00, 0x80, 0xC7, 0x3C, 0x88, 0x81}}
+/* configuration table: ACPI 1.0 RSDP */
+#define EFI_ACPI_10_TABLE_GUID \
+  {0xEB9D2D30, 0x2D88, 0x11D3, {0x9A, 0x16, 0x00, 0x90, 0x27, 0x3F, 0xC1, 0x4D}}
+#define EFI_DEVICE_PATH_PROTOCOL_GUID \
+  {0x09576E91, 0x6D3F, 0x11D2, {0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
+#define EFI_LOADED_IMAGE_PROTOCOL_GUID \
+  {0x5B1B31A1, 0x9562, 0x11D2, {0x8E, 0x3F, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
+#define EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID \
+  {0x964E5B22, 0x6459, 0x11D2, {0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
+/* File Protocol GetInfo: struct efi_file_info */
+#define EFI_FILE_INFO_GUID \
+  {0x09576E92, 0x6D3F, 0x11D2, {0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
+/* clang-format on */
 
 /* ---- Memory (7.2 "Memory Allocation Services") --------------------------- */
 
@@ -92,13 +114,10 @@ struct efi_memory_descriptor {
 
 /* ---- Console output (12.4 "Simple Text Output Protocol") ----------------- */
 
-#define EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL_GUID                                   \
-  {0x387477C2, 0x69C7, 0x11D2, {0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
-
 struct efi_simple_text_output_protocol {
   void *reset;
-  efi_status(EFIAPI *output_string)(struct efi_simple_text_output_protocol *self,
-                                    const char16 *string);
+  efi_status(EFIAPI *output_string)(
+      struct efi_simple_text_output_protocol *self, const char16 *string);
   /* test_string, query_mode, set_mode, set_attribute, clear_screen,
      set_cursor_position, enable_cursor, mode follow; unused. */
 };
@@ -121,7 +140,8 @@ struct efi_boot_services {
   efi_status(EFIAPI *free_pages)(efi_physical_address memory, uint64_t pages);
   efi_status(EFIAPI *get_memory_map)(uint64_t *map_size,
                                      struct efi_memory_descriptor *map,
-                                     uint64_t *map_key, uint64_t *descriptor_size,
+                                     uint64_t *map_key,
+                                     uint64_t *descriptor_size,
                                      uint32_t *descriptor_version);
   efi_status(EFIAPI *allocate_pool)(uint32_t memory_type, uint64_t size,
                                     void **buffer);
@@ -188,16 +208,7 @@ struct efi_system_table {
   struct efi_configuration_table *configuration_table;
 };
 
-/* Configuration-table entries for the ACPI RSDP (4.6): 2.0 and later, 1.0. */
-#define EFI_ACPI_20_TABLE_GUID                                                 \
-  {0x8868E871, 0xE4F1, 0x11D3, {0xBC, 0x22, 0x00, 0x80, 0xC7, 0x3C, 0x88, 0x81}}
-#define EFI_ACPI_10_TABLE_GUID                                                 \
-  {0xEB9D2D30, 0x2D88, 0x11D3, {0x9A, 0x16, 0x00, 0x90, 0x27, 0x3F, 0xC1, 0x4D}}
-
 /* ---- Device paths (10.2, 10.3): where a handle's device sits ------------- */
-
-#define EFI_DEVICE_PATH_PROTOCOL_GUID                                          \
-  {0x09576E91, 0x6D3F, 0x11D2, {0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
 
 /* One node; nodes follow each other, each length bytes long. */
 struct efi_device_path {
@@ -206,14 +217,11 @@ struct efi_device_path {
   uint8_t length[2]; /* little endian, this node included */
 };
 
-#define EFI_DEVICE_PATH_END          0x7F /* type of the last node */
-#define EFI_DEVICE_PATH_MESSAGING    0x03
+#define EFI_DEVICE_PATH_END            0x7F /* type of the last node */
+#define EFI_DEVICE_PATH_MESSAGING      0x03
 #define EFI_DEVICE_PATH_MESSAGING_UART 14 /* a serial port */
 
 /* ---- Loaded image (9.1): where the loader itself came from --------------- */
-
-#define EFI_LOADED_IMAGE_PROTOCOL_GUID                                         \
-  {0x5B1B31A1, 0x9562, 0x11D2, {0x8E, 0x3F, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
 
 struct efi_loaded_image_protocol {
   uint32_t revision;
@@ -225,11 +233,6 @@ struct efi_loaded_image_protocol {
 
 /* ---- File system (13.4 "Simple File System", 13.5 "File Protocol") ------- */
 
-#define EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID                                   \
-  {0x964E5B22, 0x6459, 0x11D2, {0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
-#define EFI_FILE_INFO_GUID                                                     \
-  {0x09576E92, 0x6D3F, 0x11D2, {0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B}}
-
 #define EFI_FILE_MODE_READ 1
 
 struct efi_file_protocol {
@@ -240,8 +243,8 @@ struct efi_file_protocol {
                            uint64_t attributes);
   efi_status(EFIAPI *close)(struct efi_file_protocol *self);
   void *delete_file;
-  efi_status(EFIAPI *read)(struct efi_file_protocol *self, uint64_t *buffer_size,
-                           void *buffer);
+  efi_status(EFIAPI *read)(struct efi_file_protocol *self,
+                           uint64_t *buffer_size, void *buffer);
   void *write;
   void *get_position;
   void *set_position;

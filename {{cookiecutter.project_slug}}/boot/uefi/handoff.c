@@ -24,8 +24,8 @@ handoff_prepare(struct efi_boot_services *bs)
   // Loader code, not data: firmware that marks data pages no-execute (as
   // OVMF does) leaves this page executable.
   efi_physical_address page = IDENTITY_MAPPED_END - 1;
-  if (EFI_IS_ERROR(bs->allocate_pages(EFI_ALLOCATE_MAX_ADDRESS,
-                                      EFI_LOADER_CODE, 1, &page))) {
+  if (EFI_IS_ERROR(bs->allocate_pages(EFI_ALLOCATE_MAX_ADDRESS, EFI_LOADER_CODE,
+                                      1, &page))) {
     say("uefi: no free page below 2 MiB for the handoff code\n");
     return false;
   }

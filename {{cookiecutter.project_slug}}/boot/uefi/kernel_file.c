@@ -45,10 +45,9 @@ boot_volume(struct efi_boot_services *bs, efi_handle image)
   struct efi_simple_file_system_protocol *file_system;
   struct efi_file_protocol *root;
 
-  if (EFI_IS_ERROR(bs->handle_protocol(image, &loaded_image_guid,
-                                       (void **)&loaded)) ||
-      EFI_IS_ERROR(bs->handle_protocol(loaded->device_handle,
-                                       &file_system_guid,
+  if (EFI_IS_ERROR(
+          bs->handle_protocol(image, &loaded_image_guid, (void **)&loaded)) ||
+      EFI_IS_ERROR(bs->handle_protocol(loaded->device_handle, &file_system_guid,
                                        (void **)&file_system)) ||
       EFI_IS_ERROR(file_system->open_volume(file_system, &root))) {
     say("uefi: the boot partition has no file system the firmware can read\n");
@@ -66,8 +65,7 @@ file_size(struct efi_file_protocol *file, uint64_t *size)
       __attribute__((aligned(8)));
   uint64_t length = sizeof(info_buffer);
 
-  if (EFI_IS_ERROR(
-          file->get_info(file, &file_info_guid, &length, info_buffer)))
+  if (EFI_IS_ERROR(file->get_info(file, &file_info_guid, &length, info_buffer)))
     return false;
   *size = ((struct efi_file_info *)info_buffer)->file_size;
   return true;
@@ -132,16 +130,15 @@ load_open_file(struct efi_file_protocol *file, uint64_t *size)
 }
 
 bool
-kernel_file_load(struct efi_boot_services *bs, efi_handle image,
-                 uint64_t *size)
+kernel_file_load(struct efi_boot_services *bs, efi_handle image, uint64_t *size)
 {
   struct efi_file_protocol *root = boot_volume(bs, image);
   struct efi_file_protocol *file;
 
   if (!root)
     return false;
-  if (EFI_IS_ERROR(root->open(root, &file, kernel_name, EFI_FILE_MODE_READ,
-                              0))) {
+  if (EFI_IS_ERROR(
+          root->open(root, &file, kernel_name, EFI_FILE_MODE_READ, 0))) {
     say("uefi: no KERNEL.BIN on the boot partition\n");
     root->close(root);
     return false;

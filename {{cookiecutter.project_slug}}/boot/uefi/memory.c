@@ -33,11 +33,21 @@ static const char *
 memory_type_name(uint32_t type)
 {
   static const char *const names[] = {
-      "reserved memory",      "loader code",       "loader data",
-      "boot-services code",   "boot-services data", "runtime-services code",
-      "runtime-services data", "free memory",       "unusable memory",
-      "ACPI tables",          "ACPI NVS",          "memory-mapped I/O",
-      "memory-mapped I/O ports", "PAL code",       "persistent memory",
+      "reserved memory",
+      "loader code",
+      "loader data",
+      "boot-services code",
+      "boot-services data",
+      "runtime-services code",
+      "runtime-services data",
+      "free memory",
+      "unusable memory",
+      "ACPI tables",
+      "ACPI NVS",
+      "memory-mapped I/O",
+      "memory-mapped I/O ports",
+      "PAL code",
+      "persistent memory",
   };
   return type < sizeof(names) / sizeof(names[0]) ? names[type]
                                                  : "memory of an unknown type";

@@ -17,7 +17,8 @@ struct memory_map {
 
 // Read the current map into map->buffer, allocating or growing it first if
 // it is too small. Returns the firmware's status.
-efi_status memory_map_read(struct efi_boot_services *bs, struct memory_map *map);
+efi_status memory_map_read(struct efi_boot_services *bs,
+                           struct memory_map *map);
 
 // For a message: what the firmware keeps in [base, base + pages * 4 KiB),
 // e.g. "boot-services data"; "not in the memory map" when no

@@ -6,7 +6,7 @@
 #include "uefi/console.h"
 #include "uefi/rsdp.h"
 
-#define RSDP_V1_SIZE     20 // ACPI 1.0: up to the RSDT address
+#define RSDP_V1_SIZE      20 // ACPI 1.0: up to the RSDT address
 #define RSDP_OFF_REVISION 15 // 0 for ACPI 1.0, 2 and up for the 36-byte form
 
 static bool
@@ -42,8 +42,8 @@ rsdp_find(const struct efi_system_table *system, struct boot_info *info)
     say("uefi: the firmware lists no ACPI RSDP\n");
     return;
   }
-  unsigned size = rsdp[RSDP_OFF_REVISION] >= 2 ? BOOTINFO_RSDP_COPY_SIZE
-                                               : RSDP_V1_SIZE;
+  unsigned size =
+      rsdp[RSDP_OFF_REVISION] >= 2 ? BOOTINFO_RSDP_COPY_SIZE : RSDP_V1_SIZE;
   for (unsigned i = 0; i < size; i++)
     info->rsdp_copy[i] = rsdp[i];
   info->rsdp_addr = (uint64_t)(uintptr_t)rsdp;
