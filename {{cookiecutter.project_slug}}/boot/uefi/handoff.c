@@ -37,11 +37,13 @@ handoff_prepare(struct efi_boot_services *bs)
 }
 
 // Try ExitBootServices with a fresh map; on success, convert that map.
+// may_allocate: whether the map buffer may be (re)allocated first.
 static efi_status
 exit_with_fresh_map(struct efi_boot_services *bs, efi_handle image,
-                    struct memory_map *map, struct boot_info *info)
+                    struct memory_map *map, struct boot_info *info,
+                    bool may_allocate)
 {
-  efi_status status = memory_map_read(bs, map);
+  efi_status status = memory_map_read(bs, map, may_allocate);
   if (EFI_IS_ERROR(status))
     return status;
   uint64_t key = map->key;
@@ -64,16 +66,20 @@ handoff_exit_boot_services(struct efi_boot_services *bs, efi_handle image,
                            struct boot_info *info)
 {
   struct memory_map map = {0};
-  efi_status status = exit_with_fresh_map(bs, image, &map, info);
+  efi_status status = exit_with_fresh_map(bs, image, &map, info, true);
 
   // Anything the firmware did since the map was read (a timer event
-  // allocating memory, say) invalidates the key: read the map again.
+  // allocating memory, say) invalidates the key: read the map again. After
+  // a failed ExitBootServices the firmware may have begun shutting down and
+  // only GetMemoryMap and ExitBootServices are allowed (UEFI spec 7.4):
+  // the buffer, with its spare room, is reused as it is.
   if (EFI_IS_ERROR(status))
-    status = exit_with_fresh_map(bs, image, &map, info);
+    status = exit_with_fresh_map(bs, image, &map, info, false);
   if (EFI_IS_ERROR(status)) {
+    // The firmware console still works on the firmware we know of (EDK2
+    // checks the key before shutting anything down); COM1 gets it anyway
+    // where the console is a screen only.
     say("uefi: ExitBootServices failed twice (status %x)\n", status);
-    if (map.buffer)
-      bs->free_pool(map.buffer);
     return false;
   }
   console_detach(); // the firmware console went with boot services

@@ -17,7 +17,7 @@ bool handoff_prepare(struct efi_boot_services *bs);
 // Exit boot services and write the final memory map into info in E820
 // form. A map key gone stale (the map changed since it was read) is retried
 // once with a fresh map. Returns false, having said so, if both calls fail;
-// boot services are then still there.
+// the firmware may then have shut down part of its boot services.
 bool handoff_exit_boot_services(struct efi_boot_services *bs, efi_handle image,
                                 struct boot_info *info);
 

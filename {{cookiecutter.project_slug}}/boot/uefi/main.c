@@ -80,8 +80,10 @@ efi_main(efi_handle image, struct efi_system_table *system)
   if (!handoff_prepare(bs))
     return give_up(bs);
   info->tsc_info = rdtsc();
-  if (!handoff_exit_boot_services(bs, image, info)) // and the final map
-    return give_up(bs);
+  // The final memory map, in E820 form. On failure the firmware may be half
+  // shut down: nothing is given back, only the status returned.
+  if (!handoff_exit_boot_services(bs, image, info))
+    return EFI_LOAD_ERROR;
   info->tsc_handoff = rdtsc();
   handoff_jump(info);
 }

@@ -7,14 +7,15 @@
 #define SPARE_DESCRIPTORS 8
 
 efi_status
-memory_map_read(struct efi_boot_services *bs, struct memory_map *map)
+memory_map_read(struct efi_boot_services *bs, struct memory_map *map,
+                bool may_allocate)
 {
   for (;;) {
     uint32_t version;
     map->size = map->capacity;
     efi_status status = bs->get_memory_map(&map->size, map->buffer, &map->key,
                                            &map->descriptor_size, &version);
-    if (status != EFI_BUFFER_TOO_SMALL)
+    if (status != EFI_BUFFER_TOO_SMALL || !may_allocate)
       return status;
     if (map->buffer)
       bs->free_pool(map->buffer);
@@ -60,7 +61,7 @@ memory_owner(struct efi_boot_services *bs, uint64_t base, uint64_t pages)
   const char *owner = "not in the memory map";
   uint64_t end = base + pages * EFI_PAGE_SIZE;
 
-  if (EFI_IS_ERROR(memory_map_read(bs, &map)))
+  if (EFI_IS_ERROR(memory_map_read(bs, &map, true)))
     return "memory map unreadable";
   for (uint64_t offset = 0; offset + map.descriptor_size <= map.size;
        offset += map.descriptor_size) {

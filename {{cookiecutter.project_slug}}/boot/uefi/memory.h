@@ -3,6 +3,7 @@
 #ifndef UEFI_MEMORY_H
 #define UEFI_MEMORY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "uefi/efi.h"
@@ -15,10 +16,12 @@ struct memory_map {
   uint64_t descriptor_size;             // stride between descriptors
 };
 
-// Read the current map into map->buffer, allocating or growing it first if
-// it is too small. Returns the firmware's status.
-efi_status memory_map_read(struct efi_boot_services *bs,
-                           struct memory_map *map);
+// Read the current map into map->buffer. If the buffer is too small and
+// may_allocate is true, allocate a bigger one (with room to spare) and try
+// again; otherwise return EFI_BUFFER_TOO_SMALL. Returns the firmware's
+// status.
+efi_status memory_map_read(struct efi_boot_services *bs, struct memory_map *map,
+                           bool may_allocate);
 
 // For a message: what the firmware keeps in [base, base + pages * 4 KiB),
 // e.g. "boot-services data"; "not in the memory map" when no
