@@ -111,3 +111,21 @@ def test_unknown_loader_fault_is_refused(project):
     result = make(project, "test-image-uefi", "UEFI_FAULT=NOPE", check=False)
     assert result.returncode != 0
     assert "unknown UEFI_FAULT=NOPE; run 'make help' for the list" in result.stdout
+
+
+@pytest.mark.parametrize("name,context", [
+    ("high-kernel", None),  # page tables and PMM pages above 1 MiB
+    ("low-stage2", None),   # boot information at 0x1000
+    ("moved-window", {"kernel_virt_base": "0xFFFFFFFFE0000000"}),  # other PDPT and PD slots
+])
+def test_other_layouts_boot_under_ovmf(tmp_path, name, context):
+    """The UEFI loader takes every address from the layout: other valid
+    layouts boot through it too."""
+    from conftest import ROOT
+    config = os.path.join(ROOT, "examples", name + ".yaml") if context is None else None
+    path = bake(tmp_path, config_file=config, **(context or {}))
+    make(path, "test-image-uefi")
+    passed, log = uefi_boot(path)
+    assert passed, log
+    if context:
+        assert "boot info v2 at 0xffffffffe0" in log  # read through the moved window
