@@ -7,6 +7,7 @@ A loader that fails says why in one line and returns to the firmware, whose
 boot manager then reports the boot option's "Load Error" and goes on.
 """
 import os
+import struct
 
 import pytest
 
@@ -48,6 +49,33 @@ def test_boots_to_ready_under_ovmf(project, bus, memory, cpus):
     assert memory * 1024 * 0.95 <= int(values["mem_total_kib"]) <= memory * 1024, log
     assert int(values["cpus"]) == cpus, log
     assert "[acpi] RSDP at" in log and "revision 2" in log  # the ACPI 2.0 entry
+
+
+def partitioned_disk(volume_path, disk_path, first_lba=2048):
+    """The FAT volume as the one partition of an MBR disk, at first_lba (the
+    shape of build/disk.img): partition entry 1 active, type 0x0E (FAT16 LBA),
+    and the volume's BPB told where it starts (hidden sectors)."""
+    volume = bytearray(open(volume_path, "rb").read())
+    struct.pack_into("<I", volume, 0x1C, first_lba)
+    sectors = len(volume) // 512
+    mbr = bytearray(512)
+    # status, CHS first (unused: 0xFFFFFE), type, CHS last, LBA first, sectors
+    mbr[446:462] = struct.pack("<B3sB3sII", 0x80, b"\xFE\xFF\xFF", 0x0E, b"\xFE\xFF\xFF",
+                               first_lba, sectors)
+    mbr[510:512] = b"\x55\xAA"
+    with open(disk_path, "wb") as f:
+        f.write(mbr + bytes(first_lba * 512 - 512) + volume)
+    return disk_path
+
+
+@pytest.mark.parametrize("bus", ["ide", "usb"])
+def test_boots_from_a_partition_at_lba_2048(project, tmp_path, bus):
+    """From a partition, the loader finds KERNEL.BIN through the partition's
+    own file system (its loaded image's device), not the whole disk's."""
+    disk = partitioned_disk(os.path.join(project, UEFI_IMAGE), str(tmp_path / "disk.img"))
+    passed, log = uefi_boot(project, image=disk, bus=bus)
+    assert passed, log
+    assert "firmware UEFI" in log
 
 
 def test_bios_boot_says_bios(project):
