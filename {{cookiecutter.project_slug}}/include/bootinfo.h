@@ -35,8 +35,8 @@
 #define BOOTINFO_OFF_FIRMWARE     92  /* u32: BOOTINFO_FIRMWARE_*, which loader ran */
 #define BOOTINFO_OFF_TSC_STAGE2   96  /* u64: TSC when stage2 (or the UEFI loader) started */
 #define BOOTINFO_OFF_TSC_LOADED   104 /* u64: TSC when KERNEL.BIN was in place */
-#define BOOTINFO_OFF_TSC_INFO     112 /* u64: TSC when the E820 map and RSDP were collected */
-#define BOOTINFO_OFF_TSC_HANDOFF  120 /* u64: TSC just before long mode was entered */
+#define BOOTINFO_OFF_TSC_INFO     112 /* u64: TSC when the E820 map and RSDP were collected (UEFI: boot services exited) */
+#define BOOTINFO_OFF_TSC_HANDOFF  120 /* u64: TSC just before long mode was entered (UEFI: the page tables built) */
 #define BOOTINFO_HEADER_SIZE      128 /* the E820 entries start here */
 
 #define BOOTINFO_RSDP_COPY_SIZE   36  /* an ACPI 2.0+ RSDP; a 1.0 RSDP uses the first 20 */

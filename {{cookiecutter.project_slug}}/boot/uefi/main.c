@@ -75,15 +75,15 @@ efi_main(efi_handle image, struct efi_system_table *system)
   struct boot_info *info = bootinfo_start(tsc_start);
   info->kernel_size = kernel_size;
   info->tsc_loaded = rdtsc();
-  rsdp_find(system, info); // from the configuration table
-  tables_prepare();        // identity and kernel-window maps of 2 MiB
-  if (!handoff_prepare(bs))
+  rsdp_find(system, info);  // from the configuration table
+  if (!handoff_prepare(bs)) // a page below 2 MiB for the last instructions
     return give_up(bs);
-  info->tsc_info = rdtsc();
   // The final memory map, in E820 form. On failure the firmware may be half
   // shut down: nothing is given back, only the status returned.
   if (!handoff_exit_boot_services(bs, image, info))
     return EFI_LOAD_ERROR;
+  info->tsc_info = rdtsc(); // the firmware is gone from here on
+  tables_prepare();         // identity and kernel-window maps of 2 MiB
   info->tsc_handoff = rdtsc();
   handoff_jump(info);
 }
