@@ -82,7 +82,7 @@ def test_bochs_debugger_stops_at_magic_breakpoint(tmp_path):
     main_c = os.path.join(path, "kernel", "main.c")
     with open(main_c) as f:
         source = f.read()
-    marker = "  console_init();"
+    marker = "  console_init("
     assert marker in source
     with open(main_c, "w") as f:
         f.write(source.replace(marker, "  bochs_break();\n" + marker, 1))

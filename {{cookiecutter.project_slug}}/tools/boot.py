@@ -70,10 +70,12 @@ def uefi_arguments(args, workdir):
     return firmware + disk
 
 
-def qemu_command(args, log, debug_log, workdir):
+def qemu_command(args, log, debug_log, workdir=None):
+    """The QEMU command line; with args.uefi, workdir gets the firmware's
+    variable store."""
     # -no-reboot turns a reset into an exit, and -d cpu_reset records why
     # (QEMU logs "Triple fault"), so a triple fault can never pass as a reboot.
-    if args.uefi:
+    if getattr(args, "uefi", False):
         boot = uefi_arguments(args, workdir)
     else:
         boot = ["-drive", "file=%s,format=raw,if=floppy" % drive_file(args), "-boot", "a"]
