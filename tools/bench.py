@@ -195,6 +195,15 @@ def median_of(runs, measure):
     return statistics.median(measure() for _ in range(runs))
 
 
+def alternate_medians(runs, measure_a, measure_b):
+    """Medians of two measurements taken in turns."""
+    a, b = [], []
+    for _ in range(runs):
+        a.append(measure_a())
+        b.append(measure_b())
+    return statistics.median(a), statistics.median(b)
+
+
 def bare_image(workdir):
     source = os.path.join(workdir, "bare.asm")
     with open(source, "w") as f:
@@ -251,9 +260,12 @@ def main():
                      before_waits, rows[0][2]))
         uefi_image = os.path.join(project, "build", "test", "uefi.img")
         minimal = minimal_uefi_image(workdir, uefi_image)
-        uefi_floor = median_of(runs, lambda: run_until_ready(ovmf_command(minimal, log, workdir), log))
-        uefi_ours = median_of(runs, lambda: run_until_ready(
-            ovmf_command(uefi_image, log, workdir), log, marker=b"\nready:"))
+        # Alternated, run by run: an OVMF boot takes seconds, long enough for
+        # the host's load to change between two blocks of runs.
+        uefi_floor, uefi_ours = alternate_medians(
+            runs, lambda: run_until_ready(ovmf_command(minimal, log, workdir), log),
+            lambda: run_until_ready(ovmf_command(uefi_image, log, workdir), log,
+                                    marker=b"\nready:"))
         rows.append(("QEMU + OVMF (q35): boot to `ready` through BOOTX64.EFI; floor: a minimal "
                      "UEFI app printing one line, same disk", uefi_ours, uefi_floor))
         small = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 128), log))
