@@ -135,6 +135,15 @@ def test_loader_fault(project, fault, message):
     returns_to_firmware(project, "build/test-uefi-fault-%s/uefi.img" % fault, message)
 
 
+def test_exit_boot_services_retried_with_a_fresh_map(project):
+    """A first ExitBootServices refused for a stale map key (as when the map
+    changes under the loader) is retried with a fresh map, and the kernel boots."""
+    make(project, "test-image-uefi", "UEFI_FAULT=STALE_KEY_ONCE")
+    passed, log = uefi_boot(project, image="build/test-uefi-fault-STALE_KEY_ONCE/uefi.img")
+    assert passed, log
+    assert "ExitBootServices failed" not in log
+
+
 def test_unknown_loader_fault_is_refused(project):
     result = make(project, "test-image-uefi", "UEFI_FAULT=NOPE", check=False)
     assert result.returncode != 0

@@ -47,8 +47,10 @@ exit_with_fresh_map(struct efi_boot_services *bs, efi_handle image,
   if (EFI_IS_ERROR(status))
     return status;
   uint64_t key = map->key;
-#ifdef UEFI_FAULT_EXIT_BOOT_SERVICES
+#if defined(UEFI_FAULT_EXIT_BOOT_SERVICES)
   key++; // fault injection (make UEFI_FAULT=EXIT_BOOT_SERVICES): a stale key
+#elif defined(UEFI_FAULT_STALE_KEY_ONCE)
+  key += may_allocate; // only the first call gets a stale key: the retry works
 #endif
   status = bs->exit_boot_services(image, key);
   if (EFI_IS_ERROR(status))
