@@ -6,8 +6,8 @@
  * has finished loading the kernel (the block overlays the stage1 FAT buffer,
  * which is dead by then); the UEFI loader (boot/uefi/) builds it at the same
  * address, with the memory map converted to E820 form. The loader passes its
- * address to the kernel in RDI. The kernel keeps reading it
- * until the PMM has consumed the memory map.
+ * address to the kernel in RDI. The kernel keeps reading it until the PMM
+ * has consumed the memory map.
  *
  * This file is the only definition of the block. The #define lines below are
  * also turned into build/gen/bootinfo.inc for stage2 (see the Makefile), so
