@@ -7,6 +7,7 @@ A loader that fails says why in one line and returns to the firmware, whose
 boot manager then reports the boot option's "Load Error" and goes on.
 """
 import os
+import re
 import struct
 
 import pytest
@@ -166,3 +167,41 @@ def test_other_layouts_boot_under_ovmf(tmp_path, name, context):
     assert passed, log
     if context:
         assert "boot info v2 at 0xffffffffe0" in log  # read through the moved window
+
+
+
+def vga_writes_after_kernel_start(project, tmp_path, machine_args):
+    """Boot the test build with QEMU tracing the standard VGA's I/O ports and
+    the UART; return the VGA port writes made after the kernel's serial_init
+    (the last time the UART's divisor latch was opened: LCR = 0x80)."""
+    import subprocess
+    trace = tmp_path / "trace.log"
+    command = ["qemu-system-x86_64", "-machine", "q35", "-m", "256", "-display", "none",
+               "-net", "none", "-serial", "file:%s" % (tmp_path / "serial.log"), "-no-reboot",
+               "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+               "-trace", "vga_std_write_io", "-trace", "serial_write", "-D", str(trace)]
+    subprocess.run(command + machine_args, cwd=project, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    assert b"ready:" in (tmp_path / "serial.log").read_bytes()
+    lines = trace.read_text().splitlines()
+    latch = [i for i, line in enumerate(lines)
+             if re.search(r"serial_write write addr 0x03 val 0x80\b", line)]
+    assert latch, "no UART initialisation traced"
+    return [line for line in lines[latch[-1]:] if line.startswith("vga_std_write_io")]
+
+
+def test_kernel_leaves_vga_alone_under_uefi(project, tmp_path_factory):
+    """Booted through the BIOS, the kernel programs the VGA text console right
+    after COM1 (the check can see it); through UEFI it never touches VGA."""
+    import shutil
+    make(project, "test-image")
+    bios = vga_writes_after_kernel_start(project, tmp_path_factory.mktemp("bios"), [
+        "-drive", "file=build/test/floppy.img,format=raw,if=floppy", "-boot", "a"])
+    assert any("addr 0x3d4" in line for line in bios), bios[:20]  # CRTC index
+    run = tmp_path_factory.mktemp("uefi")
+    shutil.copyfile("/usr/share/OVMF/OVMF_VARS_4M.fd", str(run / "OVMF_VARS.fd"))
+    uefi = vga_writes_after_kernel_start(project, run, [
+        "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+        "-drive", "if=pflash,format=raw,unit=1,file=%s" % (run / "OVMF_VARS.fd"),
+        "-drive", "file=%s,format=raw,if=ide" % UEFI_IMAGE])
+    assert uefi == []
