@@ -238,8 +238,8 @@ def main():
         subprocess.run(["cookiecutter", "--no-input", "-o", workdir, TEMPLATE], check=True,
                        stdout=subprocess.DEVNULL)
         project = os.path.join(workdir, "my_kernel")
-        subprocess.run(["make", "-j2", "-C", project, "test-image", "test-image-uefi"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(["make", "-j2", "-C", project, "test-image-uefi"], check=True,
+                       stdout=subprocess.DEVNULL)  # the test image first, then the UEFI one
         kernel = os.path.join(project, "build", "test", "floppy.img")
         bochsrc = os.path.join(project, "build", "test", "gen", "bochsrc")
         bare = bare_image(workdir)
