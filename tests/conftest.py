@@ -174,15 +174,17 @@ MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1")
 
 
 def image_copy(project, tmp_path, remove=(), add=(), source="build/test/floppy.img"):
-    """A copy of a project's floppy image with files removed and (name, bytes) pairs added."""
-    image = str(tmp_path / "floppy.img")
+    """A copy of a project's floppy or disk image with files removed and (name, bytes) pairs added."""
+    image = str(tmp_path / os.path.basename(source))
     shutil.copy(os.path.join(project, source), image)
+    # The hard-disk image's FAT volume is its partition at 1 MiB.
+    volume = image + "@@1M" if source.endswith("disk.img") else image
     for name in remove:
-        subprocess.run(["mdel", "-i", image, "::" + name], check=True, env=MTOOLS_ENV)
+        subprocess.run(["mdel", "-i", volume, "::" + name], check=True, env=MTOOLS_ENV)
     for name, data in add:
         path = tmp_path / name
         path.write_bytes(data)
-        subprocess.run(["mcopy", "-o", "-i", image, str(path), "::" + name],
+        subprocess.run(["mcopy", "-o", "-i", volume, str(path), "::" + name],
                        check=True, env=MTOOLS_ENV)
     return image
 

@@ -82,7 +82,7 @@ def test_bochs_debugger_stops_at_magic_breakpoint(tmp_path):
     main_c = os.path.join(path, "kernel", "main.c")
     with open(main_c) as f:
         source = f.read()
-    marker = "  console_init();"
+    marker = "  console_init("
     assert marker in source
     with open(main_c, "w") as f:
         f.write(source.replace(marker, "  bochs_break();\n" + marker, 1))
@@ -132,9 +132,10 @@ def test_ci_workflow_runs_makefile_targets(project):
 
 @pytest.mark.slow
 def test_kernel_sources_match_clang_format(project):
-    """The kernel and test C sources, in every folder, already follow the shipped .clang-format."""
+    """The kernel, UEFI loader and test C sources, in every folder, already follow the shipped
+    .clang-format."""
     sources = sorted(os.path.relpath(os.path.join(folder, n), project)
-                     for top in ("kernel", "tests")
+                     for top in ("kernel", "boot", "tests")
                      for folder, _, names in os.walk(os.path.join(project, top))
                      for n in names if n.endswith((".c", ".h")))
     assert any(s.startswith(os.path.join("kernel", "mm")) for s in sources)
@@ -168,7 +169,8 @@ def test_template_benchmark_runs():
     assert result.returncode == 0, result.stdout[-3000:]
     rows = [r"%s, %s: boot to `ready` \| [\d.]+ s \| [\d.]+ s \| [\d.]+" % (emulator, medium)
             for emulator in ("QEMU", "Bochs") for medium in ("floppy", r"hard disk \(IDE\)", "CD")]
-    for row in rows + [r"8 GiB \| [\d.]+ s", r"generate \+ build \(make -j2\) \| [\d.]+ s",
+    for row in rows + [r"QEMU \+ OVMF \(q35\): boot to `ready` .*\| [\d.]+ s \| [\d.]+ s \| [\d.]+",
+                       r"8 GiB \| [\d.]+ s", r"generate \+ build \(make -j2\) \| [\d.]+ s",
                        r"kernel +\d+ +\d+ +[\d.]+%", r"mbr +\d+ +440 +[\d.]+%",
                        r"pmm alloc\+free .*: [\d.]+ ns/op"]:
         assert re.search(row, result.stdout), (row, result.stdout)

@@ -15,6 +15,10 @@ Not a test: it asserts nothing, it measures.
     (the kernel's own figure, by its TSC), and boot to "ready" with 8 CPUs
     against 1 CPU, measured alternately in the same run (targets: 20 ms and
     1.2 times);
+  * under UEFI (QEMU q35 with Debian's OVMF, the disk on SATA): time to the
+    kernel's "ready:" line through EFI/BOOT/BOOTX64.EFI, against a minimal
+    UEFI application that prints one line and returns, put on a copy of the
+    same disk in its place: OVMF's own start-up is the floor here;
   * time to generate a fresh project and build it (make -j2);
   * the loader's and kernel's sizes against their areas (`make size`) and
     the PMM's and FBA's cost on the host (the project's tools/bench_mm.py).
@@ -116,6 +120,29 @@ def stop(process):
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+# The floor under UEFI: an application that prints "ready" on the firmware
+# console (which OVMF mirrors to COM1) and returns. Its own three
+# declarations keep it independent of the project's boot/uefi/efi.h.
+MINIMAL_UEFI_APP = r"""
+struct text_output {
+  void *reset;
+  unsigned long long (*output_string)(struct text_output *self, const unsigned short *text);
+};
+struct system_table {
+  char header[24];
+  void *firmware_vendor;
+  unsigned firmware_revision;
+  void *console_in_handle, *console_in, *console_out_handle;
+  struct text_output *console_out;
+};
+unsigned long long efi_main(void *image, struct system_table *system) {
+  (void)image;
+  system->console_out->output_string(system->console_out, u"ready\r\n");
+  return 0;
+}
+"""
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
 
 def run_until_ready(command, log, marker=b"ready"):
@@ -218,8 +245,46 @@ def cpu_floor(runs, bare, log, cpus=8):
     return statistics.median(many), statistics.median(one)
 
 
+def ovmf_command(image, log, workdir, memory_mib=128):
+    """QEMU q35 with OVMF (a fresh copy of its variable store), the image on SATA."""
+    variables = os.path.join(workdir, "OVMF_VARS.fd")
+    shutil.copyfile(OVMF_VARS, variables)
+    return ["qemu-system-x86_64", "-machine", "q35", "-m", str(memory_mib),
+            "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
+            "-drive", "if=pflash,format=raw,unit=1,file=" + variables,
+            "-drive", "file=%s,format=raw,if=ide" % image,
+            "-display", "none", "-serial", "file:" + log, "-net", "none", "-no-reboot",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
+
+
+def minimal_uefi_image(workdir, uefi_image):
+    """A copy of the project's UEFI disk with the minimal app as BOOTX64.EFI."""
+    source = os.path.join(workdir, "minimal.c")
+    with open(source, "w") as f:
+        f.write(MINIMAL_UEFI_APP)
+    obj, app = os.path.join(workdir, "minimal.obj"), os.path.join(workdir, "minimal.efi")
+    subprocess.run(["clang", "--target=x86_64-unknown-windows", "-ffreestanding", "-fshort-wchar",
+                    "-mno-red-zone", "-O2", "-c", "-o", obj, source], check=True)
+    subprocess.run(["lld-link", "-subsystem:efi_application", "-entry:efi_main", "-nodefaultlib",
+                    "-out:" + app, obj], check=True, stdout=subprocess.DEVNULL)
+    image = os.path.join(workdir, "minimal-uefi.img")
+    shutil.copyfile(uefi_image, image)
+    subprocess.run(["mcopy", "-o", "-i", image + "@@1M", app, "::EFI/BOOT/BOOTX64.EFI"], check=True,
+                   env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    return image
+
+
 def median_of(runs, measure):
     return statistics.median(measure() for _ in range(runs))
+
+
+def alternate_medians(runs, measure_a, measure_b):
+    """Medians of two measurements taken in turns."""
+    a, b = [], []
+    for _ in range(runs):
+        a.append(measure_a())
+        b.append(measure_b())
+    return statistics.median(a), statistics.median(b)
 
 
 def bare_images(workdir, disk_bytes):
@@ -266,6 +331,8 @@ def main():
         subprocess.run(["cookiecutter", "--no-input", "-o", workdir, TEMPLATE], check=True,
                        stdout=subprocess.DEVNULL)
         project = os.path.join(workdir, "my_kernel")
+        subprocess.run(["make", "-j2", "-C", project, "test-image-uefi"], check=True,
+                       stdout=subprocess.DEVNULL)  # the test image first, then the UEFI one
         subprocess.run(["make", "-j2", "-C", project, "test-image", "MEDIA=cdrom"], check=True,
                        stdout=subprocess.DEVNULL)
         test_build = os.path.join(project, "build", "test")
@@ -291,10 +358,20 @@ def main():
             qemu_command(kernel, log), log, marker=b"[lapic] id"))
         rows.append(("QEMU, floppy: boot to the timer calibration (before the deliberate waits)",
                      before_waits, rows[0][2]))
+        uefi_image = os.path.join(project, "build", "test", "disk.img")
+        minimal = minimal_uefi_image(workdir, uefi_image)
+        # Alternated, run by run: an OVMF boot takes seconds, long enough for
+        # the host's load to change between two blocks of runs.
+        uefi_floor, uefi_ours = alternate_medians(
+            runs, lambda: run_until_ready(ovmf_command(minimal, log, workdir), log),
+            lambda: run_until_ready(ovmf_command(uefi_image, log, workdir), log,
+                                    marker=b"\nready:"))
+        rows.append(("QEMU + OVMF (q35): boot to `ready` through BOOTX64.EFI; floor: a minimal "
+                     "UEFI app printing one line, same disk", uefi_ours, uefi_floor))
         small = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 128), log))
         large = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 8192), log))
         online_ms, eight, single = smp_figures(runs, kernel, log)
-        bare_eight, bare_single = cpu_floor(runs, bare, log)
+        bare_eight, bare_single = cpu_floor(runs, bare["floppy"], log)
         build_runs = max(3, runs // 3)
         build = median_of(build_runs, lambda: generate_and_build(workdir))
         sizes = subprocess.run(["make", "-s", "-C", project, "size"], check=True,

@@ -1,10 +1,13 @@
 /*
- * The boot-information block: what stage2 hands to the kernel.
+ * The boot-information block: what the loader hands to the kernel.
  *
- * Stage2 builds it at LAYOUT_E820_BUFFER once it has finished loading the
- * kernel (the block overlays the stage1 FAT buffer, which is dead by then),
- * and passes its address to the kernel in RDI. The kernel keeps reading it
- * until the PMM has consumed the memory map.
+ * Two loaders fill it in, and the kernel cannot tell them apart except by
+ * the firmware field. Stage2 (BIOS) builds it at LAYOUT_E820_BUFFER once it
+ * has finished loading the kernel (the block overlays the stage1 FAT buffer,
+ * which is dead by then); the UEFI loader (boot/uefi/) builds it at the same
+ * address, with the memory map converted to E820 form. The loader passes its
+ * address to the kernel in RDI. The kernel keeps reading it until the PMM
+ * has consumed the memory map.
  *
  * This file is the only definition of the block. The #define lines below are
  * also turned into build/gen/bootinfo.inc for stage2 (see the Makefile), so
@@ -15,7 +18,7 @@
 #define BOOTINFO_H
 
 #define BOOTINFO_MAGIC            0x4F464E49544F4F42 /* "BOOTINFO", little endian */
-#define BOOTINFO_VERSION          1
+#define BOOTINFO_VERSION          2 /* 2: the firmware field */
 
 /* Offsets of the header fields, in bytes from the start of the block. */
 #define BOOTINFO_OFF_MAGIC        0   /* u64: BOOTINFO_MAGIC */
@@ -24,18 +27,24 @@
 #define BOOTINFO_OFF_E820_COUNT   16  /* u32: entries stored after the header */
 #define BOOTINFO_OFF_E820_MAX     20  /* u32: entries that fit in the buffer */
 #define BOOTINFO_OFF_E820_LOST    24  /* u32: entries the BIOS had but did not fit */
-#define BOOTINFO_OFF_BOOT_DRIVE   28  /* u32: BIOS drive number stage1 booted from */
+#define BOOTINFO_OFF_BOOT_DRIVE   28  /* u32: BIOS drive number stage1 booted from (0 under UEFI) */
 #define BOOTINFO_OFF_KERNEL_PHYS  32  /* u64: physical address KERNEL.BIN was copied to */
 #define BOOTINFO_OFF_KERNEL_SIZE  40  /* u64: size of KERNEL.BIN in bytes */
 #define BOOTINFO_OFF_RSDP_ADDR    48  /* u64: physical address of the RSDP, 0 if none */
 #define BOOTINFO_OFF_RSDP_COPY    56  /* 36 bytes: the RSDP as found (the EBDA may be overwritten) */
-#define BOOTINFO_OFF_TSC_STAGE2   96  /* u64: TSC when stage2 started */
+#define BOOTINFO_OFF_FIRMWARE     92  /* u32: BOOTINFO_FIRMWARE_*, which loader ran */
+#define BOOTINFO_OFF_TSC_STAGE2   96  /* u64: TSC when stage2 (or the UEFI loader) started */
 #define BOOTINFO_OFF_TSC_LOADED   104 /* u64: TSC when KERNEL.BIN was in place */
-#define BOOTINFO_OFF_TSC_INFO     112 /* u64: TSC when the E820 map and RSDP were collected */
-#define BOOTINFO_OFF_TSC_HANDOFF  120 /* u64: TSC just before long mode was entered */
+#define BOOTINFO_OFF_TSC_INFO     112 /* u64: TSC when the E820 map and RSDP were collected (UEFI: boot services exited) */
+#define BOOTINFO_OFF_TSC_HANDOFF  120 /* u64: TSC just before long mode was entered (UEFI: the page tables built) */
 #define BOOTINFO_HEADER_SIZE      128 /* the E820 entries start here */
 
 #define BOOTINFO_RSDP_COPY_SIZE   36  /* an ACPI 2.0+ RSDP; a 1.0 RSDP uses the first 20 */
+
+/* The firmware the machine booted through. Under UEFI there is no VGA text
+   mode and no BIOS data area: the kernel logs to COM1 only. */
+#define BOOTINFO_FIRMWARE_BIOS    1   /* stage1 and stage2 */
+#define BOOTINFO_FIRMWARE_UEFI    2   /* boot/uefi, EFI/BOOT/BOOTX64.EFI */
 
 /* One E820 entry as the BIOS returns it (ACPI 3.0 form, 24 bytes). */
 #define E820_ENTRY_SIZE           24
@@ -85,7 +94,7 @@ struct boot_info {
   uint64_t kernel_size;
   uint64_t rsdp_addr;
   uint8_t rsdp_copy[BOOTINFO_RSDP_COPY_SIZE];
-  uint8_t reserved[4];
+  uint32_t firmware;
   uint64_t tsc_stage2;
   uint64_t tsc_loaded;
   uint64_t tsc_info;
@@ -106,6 +115,7 @@ _Static_assert(offsetof(struct boot_info, kernel_phys) == BOOTINFO_OFF_KERNEL_PH
 _Static_assert(offsetof(struct boot_info, kernel_size) == BOOTINFO_OFF_KERNEL_SIZE, "kernel_size");
 _Static_assert(offsetof(struct boot_info, rsdp_addr) == BOOTINFO_OFF_RSDP_ADDR, "rsdp_addr");
 _Static_assert(offsetof(struct boot_info, rsdp_copy) == BOOTINFO_OFF_RSDP_COPY, "rsdp_copy");
+_Static_assert(offsetof(struct boot_info, firmware) == BOOTINFO_OFF_FIRMWARE, "firmware");
 _Static_assert(offsetof(struct boot_info, tsc_stage2) == BOOTINFO_OFF_TSC_STAGE2, "tsc_stage2");
 _Static_assert(offsetof(struct boot_info, tsc_loaded) == BOOTINFO_OFF_TSC_LOADED, "tsc_loaded");
 _Static_assert(offsetof(struct boot_info, tsc_info) == BOOTINFO_OFF_TSC_INFO, "tsc_info");

@@ -44,14 +44,16 @@ kmain(struct boot_info *info)
   uint64_t tsc_kernel = rdtsc();
 
   percpu_boot_early(); // GS: this CPU's index, for locks
-  console_init();      // COM1 and VGA text
+  // COM1, and VGA text unless the loader says the firmware was UEFI (read
+  // before bootinfo_check, so that its panics have a console).
+  console_init(info->firmware != BOOTINFO_FIRMWARE_UEFI);
   kprintf("%s: kernel started\n", LAYOUT_PROJECT_NAME);
 #if defined(KERNEL_TEST)
   firmware_pretend(); // test builds: a hand-over state of real firmware
 #endif
   bootinfo_check(info); // the loader's hand-off is sane
   bootinfo_print(info, tsc_kernel);
-  bootinfo_print_e820(info); // the BIOS memory map
+  bootinfo_print_e820(info); // the firmware memory map
   gdt_init();                // GDT with a TSS: IST stacks for #DF and NMI
   idt_init();                // a gate for every vector; exceptions report
 

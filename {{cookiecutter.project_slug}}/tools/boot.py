@@ -12,9 +12,15 @@ instead when TEXT shows up in the log (for tests of failure messages), and
 the emulator is stopped as soon as it does; with --halts as well, the
 machine must then stay up (halted, not reset or exited) for a second.
 
+With --uefi, QEMU starts Debian's OVMF firmware instead of the BIOS and
+the image is a hard disk (--bus ide or usb) whose FAT volume holds
+EFI/BOOT/BOOTX64.EFI; use --machine q35.
+
 Examples:
   tools/boot.py qemu --image build/test/floppy.img --memory 512 --cpus 2
   tools/boot.py bochs --image build/test/floppy.img --bochsrc build/test/gen/bochsrc --cpus 4
+  tools/boot.py qemu --uefi --machine q35 --bus usb --image build/test/disk.img
+  tools/boot.py bochs --image build/test/floppy.img --bochsrc build/test/gen/bochsrc
   tools/boot.py qemu --image build/test/floppy.img -- -no-acpi   (more QEMU options)
   tools/boot.py qemu --media disk --interface usb --image build/test/disk.img
   tools/boot.py bochs --media cdrom --image build/test/cdrom.iso --bochsrc build/test/gen/bochsrc
@@ -23,6 +29,7 @@ import argparse
 import os
 import re
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,6 +39,8 @@ import time
 QEMU_EXIT_PASS = (0x10 << 1) | 1   # the kernel writes 0x10 to port 0xF4
 QEMU_EXIT_FAIL = (0x11 << 1) | 1
 POLL_SECONDS = 0.05
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 
 
 def memory_mib(text):
@@ -98,12 +107,37 @@ def bochs_media(args):
     return ["ata0-master: type=disk, path=%s, mode=flat%s" % (image, chs), "boot: disk"]
 
 
-def qemu_command(args, log, debug_log):
+def uefi_arguments(args, workdir):
+    """OVMF: its code read-only, a fresh copy of its variable store for this
+    run (the firmware writes boot entries there); the image as a hard disk."""
+    variables = os.path.join(workdir, "OVMF_VARS.fd")
+    shutil.copyfile(args.ovmf_vars, variables)
+    firmware = [
+        "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=%s" % args.ovmf_code,
+        "-drive", "if=pflash,format=raw,unit=1,file=%s" % variables,
+    ]
+    if args.bus == "usb":
+        disk = ["-device", "qemu-xhci", "-drive",
+                "if=none,id=stick,format=raw,file=%s" % drive_file(args),
+                "-device", "usb-storage,drive=stick"]
+    else:
+        disk = ["-drive", "file=%s,format=raw,if=ide" % drive_file(args)]
+    return firmware + disk
+
+
+def qemu_command(args, log, debug_log, workdir=None):
+    """The QEMU command line; with args.uefi, workdir gets the firmware's
+    variable store."""
     # -no-reboot turns a reset into an exit, and -d cpu_reset records why
     # (QEMU logs "Triple fault"), so a triple fault can never pass as a reboot.
+    if getattr(args, "uefi", False):
+        boot = uefi_arguments(args, workdir)
+    else:
+        boot = qemu_media(args)
     return [
         args.qemu, "-machine", args.machine, "-m", str(args.memory),
-        "-smp", str(args.cpus or 1), "-cpu", args.cpu] + qemu_media(args) + [
+        "-smp", str(args.cpus or 1), "-cpu", args.cpu,
+    ] + boot + [
         "-display", "none", "-serial", "file:%s" % log, "-net", "none",
         "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
         "-d", "cpu_reset", "-D", debug_log,
@@ -261,6 +295,12 @@ def main():
     parser.add_argument("--bochsrc", help="Bochs config to start from")
     parser.add_argument("--blkdebug", metavar="CONF",
                         help="QEMU: inject disk errors with this blkdebug config")
+    parser.add_argument("--uefi", action="store_true",
+                        help="QEMU: boot through OVMF (UEFI) from a hard-disk image")
+    parser.add_argument("--bus", choices=["ide", "usb"], default="ide",
+                        help="with --uefi: attach the image to IDE/SATA or to USB (xHCI)")
+    parser.add_argument("--ovmf-code", default=OVMF_CODE)
+    parser.add_argument("--ovmf-vars", default=OVMF_VARS)
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--expect", help="pass when this text appears in the log")
     parser.add_argument("--halts", action="store_true",
@@ -278,6 +318,8 @@ def main():
     args.extra = extra
     if args.emulator == "bochs" and not args.bochsrc:
         parser.error("bochs needs --bochsrc")
+    if args.uefi and args.emulator != "qemu":
+        parser.error("--uefi is for qemu")
 
     with tempfile.TemporaryDirectory(prefix="boot-") as workdir:
         log = os.path.abspath(args.log) if args.log else os.path.join(workdir, "serial.log")
@@ -287,7 +329,7 @@ def main():
         if os.path.exists(debug_log):
             os.remove(debug_log)
         if args.emulator == "qemu":
-            command = qemu_command(args, log, debug_log)
+            command = qemu_command(args, log, debug_log, workdir)
         else:
             command = bochs_command(args, log, workdir)
         linger = args.linger if args.halts else 0

@@ -377,6 +377,23 @@ VIRT_REGIONS = (
 )
 
 
+# The boot paths each physical region serves. The UEFI loader
+# (boot/uefi/areas.c) claims UEFI_CLAIMED_REGIONS from the firmware with
+# AllocatePages at their addresses and fills them as stage2 does; every other
+# region belongs to the BIOS path only (under UEFI the firmware owns that
+# memory and the loader never touches it), except the VGA/ROM hole, which is
+# the machine's either way.
+UEFI_CLAIMED_REGIONS = ("e820_buffer", "page_tables", "pmm_bootstrap", "kernel_stack", "kernel_bss",
+                        "kernel_load", "smp_trampoline")
+MACHINE_REGIONS = ("hole",)
+
+
+def boot_paths_text(key):
+    """Which boot paths use the physical region `key`, for the docs."""
+    if key in MACHINE_REGIONS:
+        return "machine"
+    return "BIOS, UEFI" if key in UEFI_CLAIMED_REGIONS else "BIOS only"
+
 class Region(object):
     """A region with concrete bounds [start, end)."""
 

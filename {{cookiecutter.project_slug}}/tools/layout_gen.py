@@ -22,7 +22,8 @@ from layout import (  # noqa: E402  (tools/ is on the path from here on)
     AUTO, AUTO_PLACES, BOOT_PAGE_TABLES_SIZE, DISK_CLUSTER_SECTORS, DISK_PARTITION_START, DISK_ROOT_SECTORS,
     E820_BUFFER_SIZE, EBDA_BASE, MBR_SIZE, SECTOR, disk_partition, FAT_BUFFER_SIZE, KERNEL_WINDOW_SIZE, MIB,
     ONE_MIB, PAGE, PHASES, PMM_BOOTSTRAP_SIZE, RULES, SEGMENT0_END, SMP_TRAMPOLINE_SIZE, STAGE2_STACK_RESERVE,
-    TOP, human, hx, lifetime_text, load_layout, report_violations)
+    TOP, UEFI_CLAIMED_REGIONS, boot_paths_text, human, hx, lifetime_text, load_layout,
+    report_violations)
 
 # --------------------------------------------------------------------------
 # Generated symbols, shared by the C, NASM and linker outputs
@@ -240,13 +241,14 @@ def _region_rows(layout, regions):
     for r in sorted(regions, key=lambda r: (r.start, r.end)):
         params = _param_list(layout, r.params) or "fixed"
         rows.append([_addr(r.start), _addr(r.end - 1), human(r.size), r.name, params,
-                     lifetime_text(r.lifetime), r.spec.purpose])
+                     lifetime_text(r.lifetime), boot_paths_text(r.spec.key), r.spec.purpose])
     return rows
 
 
 def _phys_sections(layout):
     regions = layout.phys_regions()
-    header = ["Start", "End (incl.)", "Size", "Region", "Parameters", "Live in phases", "Use"]
+    header = ["Start", "End (incl.)", "Size", "Region", "Parameters", "Live in phases", "Boot path",
+              "Use"]
     low = [r for r in regions if r.start < ONE_MIB]
     kept = [r for r in regions if r.lifetime[1] == 5]
     return (["## Low memory (physical)", "",
@@ -272,7 +274,16 @@ def _phys_sections(layout):
             + ["", "## Kernel physical memory (after stage2 is done)", "",
                "These regions are still in use when the kernel runs; the PMM never hands out the first "
                "2 MiB.", ""]
-            + _table(header, _region_rows(layout, kept)))
+            + _table(header, _region_rows(layout, kept))
+            + ["", "## Under UEFI", "",
+               "The UEFI loader (`EFI/BOOT/BOOTX64.EFI`, `boot/uefi/`) replaces phases 1 to 4: the "
+               "firmware reads it from the FAT partition, and it claims the regions marked \"BIOS, "
+               "UEFI\" above with AllocatePages at their addresses (%s), or stops with a message "
+               "naming the one the firmware holds. It builds the boot information and the page "
+               "tables there as stage2 does, then leaves the firmware (ExitBootServices) and enters "
+               "the kernel. \"BIOS only\" regions are not used: under UEFI that memory is the "
+               "firmware's until then, and the kernel's PMM never hands out the first 2 MiB either "
+               "way." % ", ".join("`%s`" % r.name for r in regions if r.spec.key in UEFI_CLAIMED_REGIONS)])
 
 
 def _paging_section(layout):
@@ -280,12 +291,12 @@ def _paging_section(layout):
     pt = L.boot_page_tables_addr
     names = ("PML4", "PDPT", "PD", "PT")
     rows = [[_addr(pt + i * PAGE), _addr(pt + (i + 1) * PAGE - 1), "initial " + n] for i, n in enumerate(names)]
-    return (["## Initial page-table layout (built by stage2)", "",
-             "Stage2 builds these four tables after its last BIOS call; the kernel runs on them only "
+    return (["## Initial page-table layout (built by stage2 or the UEFI loader)", "",
+             "Stage2 (or the UEFI loader) builds these four tables after its last firmware call; the kernel runs on them only "
              "until `paging_init` loads its own tables, built from PMM pages (phase 4). After that the "
              "kernel never reads or writes them.", ""]
             + _table(["Start", "End (incl.)", "Table"], rows)
-            + ["", "Stage2 maps two windows onto physical [0, 2 MiB):", "",
+            + ["", "Both loaders map two windows onto physical [0, 2 MiB):", "",
                "* `0x0000000000000000` - `0x00000000001FFFFF`: identity map (not in the kernel's own tables)",
                "* %s - %s: the kernel window (the kernel's own tables map it again)"
                % (_addr(L.kernel_virt_base), _addr(L.kernel_virt_base + 2 * MIB - 1)),

@@ -130,6 +130,8 @@ ebda_start(void)
   uint64_t start = (uint64_t)bda_word(BDA_BASE_KIB) * 1024;
   uint64_t pointer = (uint64_t)bda_word(BDA_EBDA_SEGMENT) << 4;
 
+  if (start == 0)
+    return CONVENTIONAL_END; // no BIOS data area (booted through UEFI)
   if (pointer != 0 && pointer < start)
     start = pointer;
   return start < CONVENTIONAL_END ? start : CONVENTIONAL_END;
