@@ -104,7 +104,8 @@ def test_readme_shows_a_refusal():
 
 # Placeholders in the project README's commands, and what the test uses (an
 # exhausted allocator ends its run with PASS, so make succeeds).
-PLACEHOLDERS = {"FAULT=name": "FAULT=pmm_exhaust", "LOADER_FAULT=NAME": "LOADER_FAULT=DISK_ERROR"}
+PLACEHOLDERS = {"UEFI_FAULT=NAME": "UEFI_FAULT=STALE_KEY_ONCE", "FAULT=name": "FAULT=pmm_exhaust",
+                "LOADER_FAULT=NAME": "LOADER_FAULT=DISK_ERROR"}
 # Commands that keep running until the user stops them: what shows they
 # work, and the keys that stop them (None: stopped by killing them).
 INTERACTIVE = {
@@ -112,6 +113,7 @@ INTERACTIVE = {
     "make debug": ("waiting for GDB", None, b"\x01x"),
     "make run-bochs": ("ready:", "build/bochs-serial.log", None),
     "make run-bochs-debug": ("<bochs:1>", None, b"q\n"),
+    "make run-uefi": ("ready:", None, b"\x01x"),
 }
 FUZZ_SECONDS = "1"                 # `make fuzz` runs each harness this long here (60 s by default)
 
@@ -185,8 +187,9 @@ def test_project_readme_make_commands_run(readme_project):
     for command in commands:
         for placeholder, value in PLACEHOLDERS.items():
             command = command.replace(placeholder, value)
-        if command in INTERACTIVE:
-            until, log, keys = INTERACTIVE[command]
+        target = " ".join(command.split()[:2])   # `make run MEDIA=disk` runs like `make run`
+        if target in INTERACTIVE:
+            until, log, keys = INTERACTIVE[target]
             found, stopped, output = run_interactive(command, project, until, log, keys)
             assert found, "%s:\n%s" % (command, output[-3000:])
             assert stopped or keys is None, "%s did not stop on its keys:\n%s" % (command, output[-3000:])
