@@ -194,47 +194,7 @@ print_message:
         call print
         pop si
 
-; print: NUL-terminated string at SI to the BIOS teletype and COM1.
-print:
-        lodsb
-        test al, al
-        jz .done
-        call putc
-        jmp print
-.done:
-        ret
-
-; print_hex: the CX high hex digits of AX. Returns CX = 4.
-print_hex:
-        rol ax, 4
-        push ax
-        and al, 0x0F
-        cmp al, 10                      ; 0..9 -> '0'..'9', 10..15 -> 'A'..'F'
-        sbb al, 0x69
-        das
-        call putc
-        pop ax
-        loop print_hex
-        mov cl, 4
-        ret
-
-; putc: AL to the BIOS teletype and COM1. Clobbers AX, BX, DX.
-putc:
-        push ax
-        mov ah, 0x0E
-        xor bx, bx
-        int 0x10
-        pop ax
-        mov dx, COM1_LSR
-        mov ah, al
-.wait:
-        in al, dx
-        test al, LSR_THR_EMPTY
-        jz .wait
-        mov al, ah
-        mov dx, COM1_DATA
-        out dx, al
-        ret
+%include "bios_print.inc"          ; print, print_hex, putc
 
 ; The disk address packet of AH=42h: one sector to 0:0x7C00.
 packet:             db 16, 0
