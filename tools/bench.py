@@ -30,7 +30,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,10 @@ import tempfile
 import time
 
 TEMPLATE = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+# The generated project's boot runner knows how to stop an emulator run
+# (Bochs under script(1) sits in a session of its own): use its stop().
+sys.path.insert(0, os.path.join(TEMPLATE, "{{cookiecutter.project_slug}}", "tools"))
+from boot import stop  # noqa: E402
 FLOPPY_BYTES = 1474560
 POLL_SECONDS = 0.002
 
@@ -87,39 +90,6 @@ shutdown: db "Shutdown", 0
 """
 
 
-def descendants(pid):
-    """Every process started under pid, children before grandchildren.
-
-    script(1) runs Bochs in a session of its own, out of reach of killpg on
-    script's group: stopping a run means killing each of these by its pid."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open("/proc/%s/stat" % entry) as f:
-                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(0), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def stop(process):
-    """Kill a boot that is still going: its process group and every process under it."""
-    for pid in descendants(process.pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 # The floor under UEFI: an application that prints "ready" on the firmware
 # console (which OVMF mirrors to COM1) and returns. Its own three
 # declarations keep it independent of the project's boot/uefi/efi.h.
