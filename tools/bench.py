@@ -321,9 +321,10 @@ def main():
                 floor = median_of(runs, lambda: run_until_ready(command(bare[media]), log))
                 ours = median_of(runs, lambda: run_until_ready(command(images[media]), log))
                 rows.append(("%s, %s: boot to `ready`" % (name, medium), ours, floor))
-        # After the LAPIC line the kernel waits on purpose (about 15 ms at
-        # 1000 Hz): three 1 ms calibration runs against the HPET (or PIT), then ten
-        # timer periods counting ticks. This row stops the clock before.
+        # After the LAPIC line the kernel waits on purpose (about 9 ms at
+        # 1000 Hz): three 0.5 ms calibration runs against the HPET (or PIT),
+        # then five timer periods counting ticks. This row stops the clock
+        # before.
         before_waits = median_of(runs, lambda: run_until_ready(
             qemu_command(kernel, log), log, marker=b"[lapic] id"))
         rows.append(("QEMU, floppy: boot to the timer calibration (before the deliberate waits)",

@@ -15,7 +15,6 @@
 #include "arch/x86.h"
 #include "cpu/idt.h"
 #include "cpu/trap.h"
-#include "cpu/tsc.h"
 #include "dev/lapic.h"
 #include "dev/lapic_mode.h"
 #include "dev/lapic_regs.h"
@@ -205,7 +204,10 @@ lapic_init_ap(void)
 }
 
 #define ICR_PENDING    (1u << 12) // xAPIC delivery status: not yet sent
-#define ICR_WAIT_US    100000
+// Reads of the delivery status before an IPI is declared not sent: each is
+// an uncached MMIO read (100 ns or more), so this is over 0.1 s, and it
+// needs no calibrated clock (INIT goes out before the timer is measured).
+#define ICR_WAIT_READS 1000000
 #define XAPIC_MAX_DEST 0xFF // the xAPIC ICR's destination field has 8 bits
 #define X2APIC_MSR_ICR (X2APIC_MSR_BASE + (LAPIC_REG_ICR_LOW >> 4))
 
@@ -228,9 +230,10 @@ lapic_send_ipi(uint32_t apic_id, uint32_t icr_command)
   } else {
     lapic_write(LAPIC_REG_ICR_HIGH, apic_id << XAPIC_ID_SHIFT);
     lapic_write(LAPIC_REG_ICR_LOW, icr_command);
-    uint64_t limit = tsc_cycles(ICR_WAIT_US), begin = rdtsc();
-    while (!(sent = !(lapic_read(LAPIC_REG_ICR_LOW) & ICR_PENDING)) &&
-           rdtsc() - begin < limit)
+    for (long reads = 0;
+         !(sent = !(lapic_read(LAPIC_REG_ICR_LOW) & ICR_PENDING)) &&
+         reads < ICR_WAIT_READS;
+         reads++)
       cpu_pause();
   }
   if (flags & RFLAGS_IF)

@@ -24,7 +24,7 @@
 #define LAPIC_DIVISOR        16
 #define TIMER_COUNT_MAX      0xFFFFFFFFu
 
-#define CALIBRATION_US   1000 // each run: 1 ms of the reference clock
+#define CALIBRATION_US   500  // each run: 0.5 ms of the reference clock
 #define CALIBRATION_RUNS 3    // median of three (median_of_three)
 // Samples in a row that see the reference clock stand still before it is
 // declared stopped: each reads it (a port or uncached MMIO read, at least
@@ -118,7 +118,7 @@ clock_sample(const struct ref_clock *ref, struct clock_sample *s)
 // of the reference clock: the timer counts down from its maximum, masked,
 // and each end of the interval is a sample of all three clocks in the same
 // order, so the time the reads take cancels out. A short interval keeps
-// boot fast; the PIT's 0.84 us resolution is still 0.08 % of it. False
+// boot fast; the PIT's 0.84 us resolution is still 0.17 % of it. False
 // when the reference clock stops counting (the wait is bounded by reads,
 // as the TSC's rate is not known yet).
 static bool

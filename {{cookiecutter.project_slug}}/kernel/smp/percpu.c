@@ -21,7 +21,7 @@ _Static_assert(DATA_OFFSET + PAGE == LAYOUT_PERCPU_SLOT_SIZE,
                "the slot layout matches tools/layout.py");
 _Static_assert(sizeof(struct cpu) <= PAGE, "struct cpu fits its page");
 
-static struct cpu_local boot_local; // index 0 until smp_init
+static struct cpu_local boot_local; // index 0 until smp_send_init
 
 static uint64_t
 slot(unsigned index)

@@ -2,8 +2,13 @@
 // protocol of Intel SDM vol. 3A, 8.4.4.1 "Typical BSP Initialization
 // Sequence": INIT to each AP, 10 ms, STARTUP with the trampoline's page
 // number, 200 us, a second STARTUP to those not yet running. Every AP gets
-// each step at once, so the waits are paid once, not per CPU. The waits are
-// timed by the TSC, calibrated against the PIT with the LAPIC timer.
+// each step at once, so the waits are paid once, not per CPU.
+//
+// The 10 ms after INIT are not spent idle: INIT goes out before the timer
+// is calibrated (smp_send_init), and the calibration and the boot's tick
+// check run while the APs sit in wait-for-SIPI. smp_start then waits out
+// what is left of the 10 ms, timed by the TSC, whose rate the calibration
+// has measured by then, and sends the STARTUPs.
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,6 +48,9 @@ uint64_t smp_stack_tops[LAYOUT_SMP_MAX_CPUS];
 
 static unsigned slots = 1; // CPU indices in use: the BSP is 0
 static unsigned online = 1;
+static uint64_t first_init;    // TSC when INIT went out (0: not sent)
+static uint64_t first_startup; // TSC when the first STARTUP went out
+static uint8_t startup_vector; // the trampoline's page number
 static uint32_t stopping; // set once a CPU ends the run
 static uint32_t stopped;  // CPUs halted by its NMI
 
@@ -71,7 +79,7 @@ static void
 smp_boot_cpu(void)
 {
   if (!percpu_map(0, false))
-    panic("smp_init: no memory for the boot CPU's per-CPU page");
+    panic("smp_send_init: no memory for the boot CPU's per-CPU page");
   struct cpu *bsp = percpu(0);
   for (unsigned i = 0; i < LAYOUT_SMP_MAX_CPUS; i++)
     smp_apic_ids[i] = NO_APIC_ID; // matches no CPU in ap_entry.asm
@@ -162,14 +170,15 @@ smp_all_online(void)
   return true;
 }
 
-// INIT, STARTUP, STARTUP; then wait for every AP. Returns the TSC at the
-// first INIT.
-static uint64_t
+// STARTUP, STARTUP, once INIT_WAIT_US have passed since the INIT; then
+// wait for every AP.
+static void
 smp_start_aps(uint8_t vector)
 {
-  uint64_t first_init = rdtsc();
-  smp_send_all(LAPIC_ICR_INIT | LAPIC_ICR_ASSERT);
-  tsc_wait_us(INIT_WAIT_US);
+  uint64_t init_wait = tsc_cycles(INIT_WAIT_US);
+  while (rdtsc() - first_init < init_wait)
+    cpu_pause();
+  first_startup = rdtsc();
   smp_send_all(LAPIC_ICR_STARTUP | LAPIC_ICR_ASSERT | vector);
   tsc_wait_us(STARTUP_WAIT_US);
   smp_send_all(LAPIC_ICR_STARTUP | LAPIC_ICR_ASSERT | vector);
@@ -177,7 +186,6 @@ smp_start_aps(uint8_t vector)
   uint64_t limit = tsc_cycles(ONLINE_WAIT_US), begin = rdtsc();
   while (!smp_all_online() && rdtsc() - begin < limit)
     cpu_wait_for_interrupt(); // the BSP's own timer wakes it
-  return first_init;
 }
 
 // Another CPU ends the run: halt. Any other NMI is reported as before.
@@ -214,7 +222,7 @@ smp_stop_others(void)
 }
 
 void
-smp_init(void)
+smp_send_init(void)
 {
   smp_boot_cpu();
   shootdown_init();
@@ -226,9 +234,18 @@ smp_init(void)
   trap_set_handler(VECTOR_NMI, smp_stop_nmi);
   shutdown_set_stop_others(smp_stop_others);
   smp_kernel_cr3 = cr3_read();
-  uint8_t vector = trampoline_install();
+  startup_vector = trampoline_install();
+  first_init = rdtsc();
+  smp_send_all(LAPIC_ICR_INIT | LAPIC_ICR_ASSERT);
+}
+
+void
+smp_start(void)
+{
+  if (first_init == 0)
+    return; // no other CPU, or none sent INIT
   interrupts_disable();
-  uint64_t first_init = smp_start_aps(vector);
+  smp_start_aps(startup_vector);
   interrupts_enable();
 
   uint64_t last = first_init;
@@ -239,8 +256,10 @@ smp_init(void)
       last = percpu(i)->online_tsc;
   }
   // In cycles per millisecond: a slow emulated TSC has under one per us.
-  uint64_t us = (last - first_init) * 1000 / tsc_cycles(1000);
+  uint64_t per_ms = tsc_cycles(1000);
+  uint64_t since_startup = last > first_startup ? last - first_startup : 0;
   kprintf("[smp] %u of %u CPUs online, the last %lu us after the first INIT "
-          "(STARTUP vector 0x%x)\n",
-          smp_cpus_online(), slots, us, vector);
+          "and %lu us after the first STARTUP (vector 0x%x)\n",
+          smp_cpus_online(), slots, (last - first_init) * 1000 / per_ms,
+          since_startup * 1000 / per_ms, startup_vector);
 }

@@ -5,13 +5,17 @@
 
 #include <stdint.h>
 
-// Start every enabled CPU in the MADT, up to smp_max_cpus in all, with
-// INIT, STARTUP, STARTUP, and wait until they run kernel code; log those
-// that do not and those beyond the limit, and go on without them. Needs
-// acpi_init, the LAPIC and its timer (calibrated; the waits are timed by
-// it) and interrupts on. Panics only when the boot CPU's own per-CPU page
-// cannot be mapped.
-void smp_init(void);
+// Starting every enabled CPU in the MADT, up to smp_max_cpus in all, in
+// two calls, so that the boot does other work during the 10 ms that must
+// follow INIT. smp_send_init: the boot CPU's per-CPU data, stacks for the
+// others, the trampoline, and INIT to each; needs acpi_init and the LAPIC
+// (not its timer), interrupts off. Logs the CPUs beyond the limit. Panics
+// only when the boot CPU's own per-CPU page cannot be mapped.
+void smp_send_init(void);
+// smp_start: once 10 ms have passed since the INIT, STARTUP, STARTUP, and
+// wait until they run kernel code; log those that do not and go on without
+// them. Needs the calibrated timer (it times the waits), interrupts on.
+void smp_start(void);
 
 // CPUs running kernel code (the boot CPU included), and their indices'
 // upper bound (indices 0..smp_cpu_slots()-1 may be online).
