@@ -107,5 +107,6 @@ def test_a_stack_overflow_on_another_cpu_is_caught_there(project):
     cr2 = int(re.search(r"CR2=([0-9a-f]{16}) \(the last page-fault address\)", log).group(1), 16)
     slot1 = 0xFFFFFFFF88000000 + 16 * 1024 + 24 * 1024  # percpu_area_base + one slot
     assert slot1 <= cr2 < slot1 + 4096, hex(cr2)          # its first page: the guard
+    assert "[trap] per-CPU kernel stack overflow: CR2 is in its guard page" in log, log[-3000:]
     assert "[smp] cpu 1 stopped 1 of 1 other CPUs" in log
     assert "the kernel reported 'test: FAIL'" in log.splitlines()[-1]

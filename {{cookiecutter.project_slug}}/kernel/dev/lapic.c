@@ -203,7 +203,7 @@ lapic_init_ap(void)
   lapic_write(LAPIC_REG_LVT_ERROR, IDT_LAPIC_ERROR);
 }
 
-#define ICR_PENDING    (1u << 12) // xAPIC delivery status: not yet sent
+#define ICR_PENDING (1u << 12) // xAPIC delivery status: not yet sent
 // Reads of the delivery status before an IPI is declared not sent: each is
 // an uncached MMIO read (100 ns or more), so this is over 0.1 s, and it
 // needs no calibrated clock (INIT goes out before the timer is measured).

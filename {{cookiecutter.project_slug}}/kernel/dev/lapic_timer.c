@@ -24,8 +24,8 @@
 #define LAPIC_DIVISOR        16
 #define TIMER_COUNT_MAX      0xFFFFFFFFu
 
-#define CALIBRATION_US   500  // each run: 0.5 ms of the reference clock
-#define CALIBRATION_RUNS 3    // median of three (median_of_three)
+#define CALIBRATION_US   500 // each run: 0.5 ms of the reference clock
+#define CALIBRATION_RUNS 3   // median of three (median_of_three)
 // Samples in a row that see the reference clock stand still before it is
 // declared stopped: each reads it (a port or uncached MMIO read, at least
 // 100 ns on any PC), so that is more than a tenth of a second, while a

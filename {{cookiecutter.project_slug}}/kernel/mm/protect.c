@@ -51,6 +51,8 @@ static struct guard_page {
   const char *stack;
 } guard_pages[MAX_GUARD_PAGES] = {{KERNEL_STACK_VIRT, "kernel stack"}};
 static unsigned guard_page_count = 1;
+// Names the guard pages of a layer above (the per-CPU stacks, smp/).
+static const char *(*guard_lookup)(uint64_t address);
 
 static bool
 cpu_has_nx(void)
@@ -110,12 +112,20 @@ guard_page_at(uint64_t address)
   return 0;
 }
 
+void
+protect_set_guard_lookup(const char *(*lookup)(uint64_t address))
+{
+  guard_lookup = lookup;
+}
+
 const char *
 protect_guard_page_stack(uint64_t address)
 {
   const struct guard_page *guard = guard_page_at(address);
 
-  return guard ? guard->stack : 0;
+  if (guard)
+    return guard->stack;
+  return guard_lookup ? guard_lookup(address) : 0;
 }
 
 static bool

@@ -33,7 +33,9 @@ void protect_add_guard_page(uint64_t va, const char *stack);
 uint64_t protect_guard_page(unsigned i);
 
 // The name of the stack whose guard page holds `address` (a fault there is
-// that stack overflowing), or NULL.
+// that stack overflowing), or NULL. Guard pages outside the kernel window
+// (the per-CPU stacks') are named by `lookup`, which a layer above sets.
 const char *protect_guard_page_stack(uint64_t address);
+void protect_set_guard_lookup(const char *(*lookup)(uint64_t address));
 
 #endif

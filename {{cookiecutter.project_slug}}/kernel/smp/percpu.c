@@ -8,6 +8,7 @@
 #include "lib/kprintf.h"
 #include "mm/paging.h"
 #include "mm/pmm.h"
+#include "mm/protect.h"
 #include "smp/percpu.h"
 
 #define PAGE         PT_PAGE_SIZE
@@ -29,10 +30,32 @@ slot(unsigned index)
   return LAYOUT_PERCPU_AREA_BASE + index * LAYOUT_PERCPU_SLOT_SIZE;
 }
 
+// The stack whose guard page (unmapped, below it in its slot) holds
+// `address`, for fault reports (which name the CPU that faulted); NULL
+// when `address` is no guard page of the per-CPU area.
+static const char *
+percpu_guard_stack(uint64_t address)
+{
+  // Slot 0 is the boot CPU's: it runs on the kernel stack, so its slot
+  // has no stacks, nor guard pages.
+  uint64_t offset = address - slot(1); // wraps to huge below slot 1
+  if (offset >= (uint64_t)(LAYOUT_SMP_MAX_CPUS - 1) * LAYOUT_PERCPU_SLOT_SIZE)
+    return 0;
+  uint64_t page = offset % LAYOUT_PERCPU_SLOT_SIZE & ~(uint64_t)(PAGE - 1);
+  if (page == STACK_OFFSET - PAGE)
+    return "per-CPU kernel stack";
+  if (page == DF_OFFSET - PAGE)
+    return "per-CPU #DF stack";
+  if (page == NMI_OFFSET - PAGE)
+    return "per-CPU NMI stack";
+  return 0;
+}
+
 void
 percpu_boot_early(void)
 {
   cpu_local_set(&boot_local);
+  protect_set_guard_lookup(percpu_guard_stack);
 }
 
 // Map [va, va + size) to fresh zeroed pages.

@@ -51,8 +51,8 @@ static unsigned online = 1;
 static uint64_t first_init;    // TSC when INIT went out (0: not sent)
 static uint64_t first_startup; // TSC when the first STARTUP went out
 static uint8_t startup_vector; // the trampoline's page number
-static uint32_t stopping; // set once a CPU ends the run
-static uint32_t stopped;  // CPUs halted by its NMI
+static uint32_t stopping;      // set once a CPU ends the run
+static uint32_t stopped;       // CPUs halted by its NMI
 
 unsigned
 smp_cpus_online(void)
