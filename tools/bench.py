@@ -4,9 +4,10 @@
 Prints a Markdown table (paste it into README.md with the date and machine).
 Not a test: it asserts nothing, it measures.
 
-  * time from emulator start to the kernel's "ready:" line, default project,
-    QEMU and Bochs, from the floppy, the hard disk (build/disk.img on IDE /
-    ATA) and the CD (build/cdrom.iso), median of N runs;
+  * time from emulator start to the kernel's "ready:" line, default project
+    as `make` and `make iso` build it, QEMU and Bochs, from the floppy, the
+    hard disk (build/disk.img on IDE / ATA) and the CD (build/cdrom.iso),
+    median of N runs;
   * the same for a bare boot sector that prints "ready" and nothing else,
     booted from the same kind of medium on the same emulator in the same
     run: the floor no loader can beat;
@@ -301,16 +302,16 @@ def main():
         subprocess.run(["cookiecutter", "--no-input", "-o", workdir, TEMPLATE], check=True,
                        stdout=subprocess.DEVNULL)
         project = os.path.join(workdir, "my_kernel")
-        subprocess.run(["make", "-j2", "-C", project, "test-image-uefi"], check=True,
-                       stdout=subprocess.DEVNULL)  # the test image first, then the UEFI one
-        subprocess.run(["make", "-j2", "-C", project, "test-image", "MEDIA=cdrom"], check=True,
+        # The images a user boots (make, make iso): the normal kernel, which
+        # leaves out the self-tests.
+        subprocess.run(["make", "-j2", "-C", project, "all", "iso"], check=True,
                        stdout=subprocess.DEVNULL)
-        test_build = os.path.join(project, "build", "test")
-        images = {"floppy": os.path.join(test_build, "floppy.img"),
-                  "disk": os.path.join(test_build, "disk.img"),
-                  "cdrom": os.path.join(test_build, "cdrom.iso")}
+        build = os.path.join(project, "build")
+        images = {"floppy": os.path.join(build, "floppy.img"),
+                  "disk": os.path.join(build, "disk.img"),
+                  "cdrom": os.path.join(build, "cdrom.iso")}
         kernel = images["floppy"]
-        bochsrc = os.path.join(test_build, "gen", "bochsrc")
+        bochsrc = os.path.join(build, "gen", "bochsrc")
         bare = bare_images(workdir, os.path.getsize(images["disk"]))
         log = os.path.join(workdir, "serial.log")
 
@@ -329,7 +330,7 @@ def main():
             qemu_command(kernel, log), log, marker=b"[lapic] id"))
         rows.append(("QEMU, floppy: boot to the timer calibration (before the deliberate waits)",
                      before_waits, rows[0][2]))
-        uefi_image = os.path.join(project, "build", "test", "disk.img")
+        uefi_image = images["disk"]  # BOOTX64.EFI is on its FAT partition too
         minimal = minimal_uefi_image(workdir, uefi_image)
         # Alternated, run by run: an OVMF boot takes seconds, long enough for
         # the host's load to change between two blocks of runs.
