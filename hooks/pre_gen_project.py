@@ -155,7 +155,7 @@ PHASES = collections.OrderedDict([
 
 LICENSES = ("MIT", "BSD-2-Clause", "Apache-2.0", "Unlicense")
 COUNT_RANGES = {
-    "acpi_area_pages": (1, 512),
+    "acpi_area_pages": (4, 512),
     "emulator_cpus": (1, 64),
     "lapic_timer_hz": (10, 1000),
     "smp_max_cpus": (1, 64),
@@ -237,9 +237,11 @@ RULES = (
          tuple(p.name for p in PARAM_TABLE if p.kind == "size")),
     Rule("parse-switch", "Switches are y or n (any case).", "Anything else is a typo.", ("automap_enabled",)),
     Rule("parse-count", "Counts are decimal integers.", "Strict parsing.", tuple(COUNT_RANGES)),
-    Rule("count-range", "acpi_area_pages is 1..512, emulator_cpus 1..64, lapic_timer_hz 10..1000, "
+    Rule("count-range", "acpi_area_pages is 4..512, emulator_cpus 1..64, lapic_timer_hz 10..1000, "
          "smp_max_cpus 1..64.",
-         "The ACPI area must hold at least one table page; QEMU and Bochs limits; a timer rate that "
+         "The ACPI area holds the root table (RSDT or XSDT) while each table is checked, and either may "
+         "cross a page boundary: 4 pages at the least (real firmware spreads its tables over more; a table "
+         "that does not fit is logged and skipped); QEMU and Bochs limits; a timer rate that "
          "emulators without KVM deliver on time (above 1 kHz, QEMU under TCG drops ticks); the MADT "
          "parser keeps 64 CPUs.",
          tuple(COUNT_RANGES)),

@@ -195,7 +195,7 @@ def test_count_rejected(name, text):
     assert "decimal" in only("parse-count", name, **{name: text})
 
 
-@pytest.mark.parametrize("name,bad,good", [("acpi_area_pages", "0", "512"), ("acpi_area_pages", "513", "1"),
+@pytest.mark.parametrize("name,bad,good", [("acpi_area_pages", "3", "512"), ("acpi_area_pages", "513", "4"),
                                            ("emulator_cpus", "65", "64"), ("lapic_timer_hz", "9", "10"),
                                            ("lapic_timer_hz", "1001", "1000")])
 def test_count_range(name, bad, good):

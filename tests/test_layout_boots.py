@@ -74,7 +74,7 @@ def virtual_areas(draw):
     return dict(
         kernel_virt_base=hexa(draw(st.sampled_from([top_2g, top_2g + (2 << 20), 0xFFFFFFFFC0000000]))),
         acpi_area_base=hexa(draw(slots()) + 0x1000 * draw(st.integers(0, 16))),
-        acpi_area_pages=str(draw(st.sampled_from([2, 8, 16]))),
+        acpi_area_pages=str(draw(st.sampled_from([4, 8, 16]))),
         automap_base=hexa(draw(slots())),
         automap_size=draw(st.sampled_from(["64K", "1M", "12M"])),
         automap_enabled=draw(st.sampled_from(["y", "n"])),
