@@ -189,12 +189,20 @@ def bochs_command(image, log, workdir, bochsrc_template, media="floppy"):
 
 
 SMP_ONLINE = re.compile(rb"\[smp\] (\d+) of (\d+) CPUs online, the last (\d+) us after the first INIT")
+KERNEL_BOOT = re.compile(rb"\[boot\] start-up took (\d+) us from kmain")
+
+
+def kernel_boot_ms(log):
+    """The kernel's own boot time, as it logs it (its TSC, kmain to ready)."""
+    with open(log, "rb") as f:
+        return int(KERNEL_BOOT.search(f.read()).group(1)) / 1000
 
 
 def smp_figures(runs, kernel, log, cpus=8):
-    """(median ms from the first INIT to the last CPU online, median boot
-    seconds with `cpus` CPUs, the same with 1 CPU), alternating the two."""
-    online_ms, many, one = [], [], []
+    """Medians of: ms from the first INIT to the last CPU online; boot
+    seconds with `cpus` CPUs and with 1 CPU, alternating the two; the
+    kernel's own ms from kmain to ready with `cpus` CPUs and with 1."""
+    online_ms, many, one, kernel_many, kernel_one = [], [], [], [], []
     for _ in range(runs):
         many.append(run_until_ready(qemu_command(kernel, log, cpus=cpus), log))
         with open(log, "rb") as f:
@@ -202,8 +210,10 @@ def smp_figures(runs, kernel, log, cpus=8):
         if not match or match.group(1) != match.group(2):
             raise RuntimeError("not every CPU came online: %r" % (match and match.group(0)))
         online_ms.append(int(match.group(3)) / 1000)
+        kernel_many.append(kernel_boot_ms(log))
         one.append(run_until_ready(qemu_command(kernel, log, cpus=1), log))
-    return statistics.median(online_ms), statistics.median(many), statistics.median(one)
+        kernel_one.append(kernel_boot_ms(log))
+    return tuple(statistics.median(x) for x in (online_ms, many, one, kernel_many, kernel_one))
 
 
 def cpu_floor(runs, bare, log, cpus=8):
@@ -342,7 +352,7 @@ def main():
                      "UEFI app printing one line, same disk", uefi_ours, uefi_floor))
         small = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 128), log))
         large = median_of(runs, lambda: run_until_ready(qemu_command(kernel, log, 8192), log))
-        online_ms, eight, single = smp_figures(runs, kernel, log)
+        online_ms, eight, single, kernel_eight, kernel_single = smp_figures(runs, kernel, log)
         bare_eight, bare_single = cpu_floor(runs, bare["floppy"], log)
         build_runs = max(3, runs // 3)
         build = median_of(build_runs, lambda: generate_and_build(workdir))
@@ -368,6 +378,8 @@ def main():
           % (eight, single, eight / single))
     print("| QEMU: bare boot sector, 8 CPUs vs 1 CPU (the emulator's and BIOS's own share) | %.3f s | %.3f s (1 CPU) | %.2f |"
           % (bare_eight, bare_single, bare_eight / bare_single))
+    print("| QEMU: the kernel's own boot (kmain to `ready`, its TSC), 8 CPUs vs 1 CPU | %.1f ms | %.1f ms (1 CPU) | %.2f |"
+          % (kernel_eight, kernel_single, kernel_eight / kernel_single))
     print("| generate + build (make -j2) | %.3f s | | |" % build)
     print()
     print("Sizes of the default project (`make size`):")

@@ -11,6 +11,7 @@
 #include "bootlog.h"
 #include "cpu/gdt.h"
 #include "cpu/idt.h"
+#include "cpu/tsc.h"
 #include "dev/console.h"
 #include "dev/hpet.h"
 #include "dev/lapic.h"
@@ -77,6 +78,8 @@ kmain(struct boot_info *info)
   uint64_t ticks = lapic_ticks_during(TICK_CHECK_PERIODS * US_PER_SECOND /
                                       LAYOUT_LAPIC_TIMER_HZ); // it runs
   smp_start(); // ...STARTUP, STARTUP, and wait until they run
+  kprintf("[boot] start-up took %lu us from kmain, by the TSC\n",
+          (rdtsc() - tsc_kernel) * 1000 / tsc_cycles(1000));
 
   kprintf("ready: mem_total_kib=%lu mem_free_kib=%lu cpus=%u cpus_online=%u "
           "timer_hz=%u ticks=%lu\n",
