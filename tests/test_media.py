@@ -232,6 +232,17 @@ def test_other_floppy_sizes(project, tmp_path, kib, geometry, emulator):
     assert "stage2: boot drive 0x00000000, read by CHS: %s per track" % geometry in log
 
 
+def test_disk_image_booted_as_a_floppy(project):
+    """Some BIOSes present a USB stick as a floppy ("USB-FDD"): the whole disk
+    image is drive 0x00, with a floppy geometry the BIOS picks. QEMU's floppy
+    drive does the same with build/disk.img (it takes it for a 2.88M disk).
+    The MBR loads the partition's boot sector; stage1 and stage2, seeing a
+    partition (hidden sectors) on a floppy drive, read by CHS with the BIOS's
+    geometry, not the BPB's hard-disk one, which would miss."""
+    log = booted(project, built(project, "disk.img"), media="floppy")
+    assert "stage2: boot drive 0x00000000, read by CHS: 80 cylinders, 2 heads, 36 sectors per track" in log
+
+
 # ---------------------------------------------------------------- failures
 
 @pytest.mark.parametrize("emulator", ["qemu", "bochs"])

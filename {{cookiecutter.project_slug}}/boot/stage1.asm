@@ -16,7 +16,10 @@
 ; (AH=42h) when the BIOS has them (AH=41h), else by CHS with the geometry the
 ; BIOS reports (AH=08h), which replaces the BPB's in memory: the BIOS's
 ; geometry for a USB stick or an IDE disk is rarely the image's. A floppy
-; keeps the BPB's geometry, the medium's (AH=08h reports the drive's).
+; keeps the BPB's geometry, the medium's (AH=08h reports the drive's),
+; unless the volume is a partition (hidden sectors): that is a disk image
+; that a BIOS boots as a floppy (a USB stick in "USB-FDD" emulation), which
+; only the BIOS's geometry reaches.
 ;
 ; On failure it prints one line (screen and COM1) and halts:
 ;   "stage1: disk error on drive 0xDD at LBA 0xLLLLLLLL"
@@ -106,7 +109,10 @@ start:
         cld
         mov [boot_drive], dl
         cmp dl, FIRST_HARD_DISK
-        jb .geometry_known              ; a floppy: the BPB's geometry is the medium's
+        jae .hard_disk
+        cmp word [bpb_hidden_sectors], 0 ; partitions start at 63 or 2048
+        je .geometry_known              ; a floppy: the BPB's geometry is the medium's
+.hard_disk:
 %ifndef INJECT_NO_EDD
         mov ah, 0x41                    ; extensions present?
         mov bx, 0x55AA

@@ -5,7 +5,9 @@
 ; the BIOS has them, else by CHS with the geometry the BIOS reports for the
 ; drive (AH=08h): the BIOS's geometry, not the one in the BPB, is the one it
 ; translates back. A floppy keeps the BPB's geometry, the medium's (AH=08h
-; reports the drive type's, wrong for a 720K disk in a 1.44M drive).
+; reports the drive type's, wrong for a 720K disk in a 1.44M drive), unless
+; its volume is a partition (hidden sectors): a disk image booted as a floppy
+; (a USB stick in "USB-FDD" emulation) is read like a hard disk.
 ; Sectors are counted from the start of the FAT volume; read_sectors adds
 ; the BPB's hidden sectors (the partition's first LBA, 0 on a floppy).
 ;
@@ -51,6 +53,8 @@ disk_init:
         call print_hex
         cmp al, FIRST_HARD_DISK
         jae .hard_disk
+        cmp dword [BPB_HIDDEN_SECTORS], 0
+        jne .hard_disk                  ; a partition on a "floppy": USB-FDD
         ; A floppy: the BPB's geometry, and its cylinders from its size.
         mov ax, [BPB_TOTAL_SECTORS]
         xor dx, dx
