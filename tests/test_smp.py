@@ -17,8 +17,8 @@ from conftest import bake, baked_with_test_image, boot, make, ready_values
 pytestmark = pytest.mark.slow
 
 ONLINE_LINE = re.compile(r"\[smp\] (\d+) of (\d+) CPUs online, the last (\d+) us after the first INIT")
-SELFTESTS = ["smp: every CPU online", "smp: every timer ticks", "smp: concurrent pmm+fba",
-             "smp: TLB shootdown"]
+SELFTESTS = ["smp: every CPU online", "smp: every timer ticks", "smp: LINT0/1 wired",
+             "smp: concurrent pmm+fba", "smp: TLB shootdown"]
 
 
 @pytest.fixture(scope="module")

@@ -71,6 +71,7 @@ kmain(struct boot_info *info)
   firmware_pretend_devices(); // test builds: firmware states of the APIC
 #endif
   lapic_init(acpi_lapic_address()); // x2APIC or uncached xAPIC; vectors
+  acpi_wire_lints(true);            // external NMIs: LINT1, or the MADT's pin
   smp_send_init(); // INIT to every other CPU in the MADT: 10 ms from now...
   hpet_init(acpi_hpet_address(), acpi_hpet_page()); // if ACPI lists one
   lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated: HPET, else PIT

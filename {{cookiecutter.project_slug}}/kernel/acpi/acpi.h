@@ -73,11 +73,21 @@ struct acpi_mapper {
 #define MADT_MAX_CPUS      64
 #define MADT_MAX_IOAPICS   8
 #define MADT_MAX_OVERRIDES 16
+#define MADT_MAX_LINT_NMIS 16
+#define MADT_UID_ALL       0xFFFFFFFFu // an NMI entry for every processor
 
 struct madt_ioapic {
   uint32_t id;
   uint64_t address;  // physical
   uint32_t gsi_base; // first global system interrupt it handles
+};
+
+// A local APIC NMI entry (5.2.12.7) or local x2APIC NMI entry (5.2.12.13):
+// which LINT pin of which processor carries NMI, and its polarity.
+struct madt_lint_nmi {
+  uint32_t uid;   // ACPI processor UID, or MADT_UID_ALL
+  uint16_t flags; // MPS INTI flags (table 5.26): polarity in bits 1..0
+  uint8_t lint;   // 0 or 1
 };
 
 struct madt_override {
@@ -101,11 +111,14 @@ struct madt_info {
   unsigned lapic_entries;  // local APIC entries (type 0)
   unsigned x2apic_entries; // local x2APIC entries (type 9)
   uint32_t cpu_apic_ids[MADT_MAX_CPUS]; // of the enabled ones
+  uint32_t cpu_uids[MADT_MAX_CPUS];     // their ACPI processor UIDs
   unsigned ioapic_count;
   struct madt_ioapic ioapics[MADT_MAX_IOAPICS];
   unsigned override_count;
   struct madt_override overrides[MADT_MAX_OVERRIDES];
-  unsigned nmi_entries;     // NMI source and local (x2)APIC NMI entries
+  unsigned nmi_entries;    // NMI source and local (x2)APIC NMI entries
+  unsigned lint_nmi_count; // local (x2)APIC NMI entries, kept below
+  struct madt_lint_nmi lint_nmis[MADT_MAX_LINT_NMIS];
   unsigned unknown_entries; // types this parser does not know (skipped)
 };
 
@@ -187,6 +200,12 @@ bool acpi_parse(const struct acpi_mapper *mapper, const struct acpi_rsdp *rsdp,
 // end stops the walk with ACPI_MALFORMED (what came before is kept).
 enum acpi_status acpi_madt_parse(const struct acpi_sdt_header *table,
                                  struct madt_info *madt);
+
+// Does the MADT route NMI to LINT pin `lint` (0 or 1) of the enabled
+// processor whose local APIC ID is `apic_id`? *active_low gets the pin's
+// polarity (MPS INTI flags; "conforms to the bus" is active high).
+bool acpi_madt_lint_nmi(const struct madt_info *madt, uint32_t apic_id,
+                        unsigned lint, bool *active_low);
 
 // Fill *hpet from a checked HPET table; ACPI_BAD_LENGTH when it is shorter
 // than its fixed fields.

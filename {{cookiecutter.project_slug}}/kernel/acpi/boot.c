@@ -12,6 +12,7 @@
 #include "acpi/area.h"
 #include "acpi/boot.h"
 #include "bootinfo.h"
+#include "dev/lapic.h"
 #include "dev/mmio.h"
 #include "layout.h"
 #include "lib/kprintf.h"
@@ -167,6 +168,55 @@ acpi_init(const struct boot_info *info)
             acpi.hpet.address_in_memory ? "" : " (not in memory space)",
             acpi.hpet.number, acpi.hpet.event_timer_block_id);
   return true;
+}
+
+static const char *
+lint_name(enum lapic_lint how)
+{
+  return how == LAPIC_LINT_MASKED           ? "masked"
+         : how == LAPIC_LINT_NMI_ACTIVE_LOW ? "NMI, active low"
+                                            : "NMI, active high";
+}
+
+// The MADT's NMI entry for pin `lint` of this CPU, if it has one.
+static bool
+madt_lint_nmi(unsigned lint, bool *active_low)
+{
+  return acpi_ok && acpi.madt_found &&
+         acpi_madt_lint_nmi(&acpi.madt, lapic_id(), lint, active_low);
+}
+
+enum lapic_lint
+acpi_wire_lint(unsigned lint, bool boot_cpu)
+{
+  bool low0 = false, low1 = false;
+  bool nmi0 = madt_lint_nmi(0, &low0), nmi1 = madt_lint_nmi(1, &low1);
+
+  if (!boot_cpu)
+    return LAPIC_LINT_MASKED;
+  if (!nmi0 && !nmi1)
+    return lint == 1 ? LAPIC_LINT_NMI_ACTIVE_HIGH : LAPIC_LINT_MASKED;
+  if (!(lint == 0 ? nmi0 : nmi1))
+    return LAPIC_LINT_MASKED;
+  return (lint == 0 ? low0 : low1) ? LAPIC_LINT_NMI_ACTIVE_LOW
+                                   : LAPIC_LINT_NMI_ACTIVE_HIGH;
+}
+
+void
+acpi_wire_lints(bool boot_cpu)
+{
+  enum lapic_lint lint0 = acpi_wire_lint(0, boot_cpu);
+  enum lapic_lint lint1 = acpi_wire_lint(1, boot_cpu);
+  bool low;
+
+  lapic_set_lint(0, lint0);
+  lapic_set_lint(1, lint1);
+  if (boot_cpu)
+    kprintf("[lapic] LINT0 %s, LINT1 %s (%s); the other CPUs mask both\n",
+            lint_name(lint0), lint_name(lint1),
+            madt_lint_nmi(0, &low) || madt_lint_nmi(1, &low)
+                ? "the MADT's NMI entries"
+                : "no MADT NMI entry: the PC's wiring");
 }
 
 unsigned

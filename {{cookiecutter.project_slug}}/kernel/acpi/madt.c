@@ -45,6 +45,11 @@
 #define MADT_REVISION_ONLINE_CAPABLE 5
 // A local APIC entry with this ID describes no processor.
 #define MADT_LAPIC_ID_NONE 0xFF
+// A local APIC NMI entry with this processor UID is for every processor.
+#define MADT_LAPIC_UID_ALL 0xFF
+// MPS INTI flags, polarity (bits 1..0): 11b is active low.
+#define MADT_POLARITY_MASK      0x3
+#define MADT_POLARITY_ACTIVE_LO 0x3
 
 static uint64_t
 madt_read_le(const uint8_t *bytes, int size)
@@ -89,11 +94,13 @@ struct madt_walk {
 
 static void
 madt_add_cpu(struct madt_info *madt, const struct madt_walk *walk,
-             uint32_t apic_id, uint32_t flags)
+             uint32_t apic_id, uint32_t uid, uint32_t flags)
 {
   if (flags & MADT_CPU_ENABLED) {
-    if (madt->cpus < MADT_MAX_CPUS)
+    if (madt->cpus < MADT_MAX_CPUS) {
       madt->cpu_apic_ids[madt->cpus] = apic_id;
+      madt->cpu_uids[madt->cpus] = uid;
+    }
     madt->cpus++;
   } else if (walk->online_capable_defined &&
              (flags & MADT_CPU_ONLINE_CAPABLE)) {
@@ -113,7 +120,8 @@ madt_add_lapic(struct madt_info *madt, const struct madt_walk *walk,
     madt->cpus_ignored++;
     return;
   }
-  madt_add_cpu(madt, walk, entry[3], (uint32_t)madt_read_le(entry + 4, 4));
+  madt_add_cpu(madt, walk, entry[3], entry[2],
+               (uint32_t)madt_read_le(entry + 4, 4));
 }
 
 // Local x2APIC entry: firmware that lists processors with IDs below 0xFF
@@ -129,7 +137,55 @@ madt_add_x2apic(struct madt_info *madt, const struct madt_walk *walk,
     madt->cpus_ignored++;
     return;
   }
-  madt_add_cpu(madt, walk, apic_id, (uint32_t)madt_read_le(entry + 8, 4));
+  madt_add_cpu(madt, walk, apic_id, (uint32_t)madt_read_le(entry + 12, 4),
+               (uint32_t)madt_read_le(entry + 8, 4));
+}
+
+// Local APIC NMI entry: UID (1 byte, 0xFF: all), flags, LINT#. Local
+// x2APIC NMI entry: flags, UID (4 bytes, 0xFFFFFFFF: all), LINT#.
+static void
+madt_add_lint_nmi(struct madt_info *madt, const uint8_t *entry)
+{
+  struct madt_lint_nmi nmi;
+
+  if (entry[0] == MADT_TYPE_LAPIC_NMI) {
+    nmi.uid = entry[2] == MADT_LAPIC_UID_ALL ? MADT_UID_ALL : entry[2];
+    nmi.flags = (uint16_t)madt_read_le(entry + 3, 2);
+    nmi.lint = entry[5];
+  } else {
+    nmi.flags = (uint16_t)madt_read_le(entry + 2, 2);
+    nmi.uid = (uint32_t)madt_read_le(entry + 4, 4);
+    nmi.lint = entry[8];
+  }
+  if (madt->lint_nmi_count < MADT_MAX_LINT_NMIS)
+    madt->lint_nmis[madt->lint_nmi_count] = nmi;
+  madt->lint_nmi_count++;
+}
+
+bool
+acpi_madt_lint_nmi(const struct madt_info *madt, uint32_t apic_id,
+                   unsigned lint, bool *active_low)
+{
+  unsigned cpus = madt->cpus < MADT_MAX_CPUS ? madt->cpus : MADT_MAX_CPUS;
+  unsigned nmis = madt->lint_nmi_count < MADT_MAX_LINT_NMIS
+                      ? madt->lint_nmi_count
+                      : MADT_MAX_LINT_NMIS;
+  unsigned cpu = 0;
+
+  while (cpu < cpus && madt->cpu_apic_ids[cpu] != apic_id)
+    cpu++;
+  if (cpu == cpus)
+    return false; // not an enabled processor of this MADT
+  for (unsigned i = 0; i < nmis; i++) {
+    const struct madt_lint_nmi *nmi = &madt->lint_nmis[i];
+    if (nmi->lint == lint &&
+        (nmi->uid == MADT_UID_ALL || nmi->uid == madt->cpu_uids[cpu])) {
+      *active_low =
+          (nmi->flags & MADT_POLARITY_MASK) == MADT_POLARITY_ACTIVE_LO;
+      return true;
+    }
+  }
+  return false;
 }
 
 static void
@@ -179,9 +235,12 @@ madt_entry(struct madt_info *madt, const struct madt_walk *walk,
     madt->lapic_overridden = true;
     break;
   case MADT_TYPE_NMI_SOURCE:
+    madt->nmi_entries++;
+    break;
   case MADT_TYPE_LAPIC_NMI:
   case MADT_TYPE_X2APIC_NMI:
     madt->nmi_entries++;
+    madt_add_lint_nmi(madt, entry);
     break;
   default:
     madt->unknown_entries++;

@@ -136,7 +136,7 @@ lapic_map(uint64_t msr_phys, uint64_t madt_phys)
 // Mask the LVT entries the firmware may have left armed (performance
 // counters, thermal sensor, corrected machine checks: each only where the
 // APIC has it), so none raises a vector the kernel does not expect. LINT0
-// and LINT1 keep the firmware's setting (virtual wire and NMI).
+// and LINT1 are set next, by acpi_wire_lints (lapic_set_lint).
 static void
 lapic_mask_lvts(unsigned max_lvt)
 {
@@ -201,6 +201,25 @@ lapic_init_ap(void)
   lapic_write(LAPIC_REG_ESR, 0);
   lapic_write(LAPIC_REG_ESR, 0);
   lapic_write(LAPIC_REG_LVT_ERROR, IDT_LAPIC_ERROR);
+}
+
+void
+lapic_set_lint(unsigned lint, enum lapic_lint how)
+{
+  uint32_t reg = lint == 0 ? LAPIC_REG_LVT_LINT0 : LAPIC_REG_LVT_LINT1;
+
+  if (how == LAPIC_LINT_MASKED)
+    lapic_write(reg, LAPIC_LVT_MASKED);
+  else
+    lapic_write(
+        reg, LAPIC_LVT_NMI |
+                 (how == LAPIC_LINT_NMI_ACTIVE_LOW ? LAPIC_LVT_ACTIVE_LOW : 0));
+}
+
+uint32_t
+lapic_lint(unsigned lint)
+{
+  return lapic_read(lint == 0 ? LAPIC_REG_LVT_LINT0 : LAPIC_REG_LVT_LINT1);
 }
 
 #define ICR_PENDING (1u << 12) // xAPIC delivery status: not yet sent

@@ -22,6 +22,18 @@ uint32_t lapic_id(void);
 // registers and vectors); for application processors, after lapic_init.
 void lapic_init_ap(void);
 
+// This CPU's LINT0 and LINT1 pins: masked, or NMI (on PCs, LINT1 carries
+// the chipset's NMI: memory and bus errors, an NMI button); acpi_wire_lints
+// decides which. After lapic_init or lapic_init_ap. lapic_lint reads one
+// back (its LVT entry).
+enum lapic_lint {
+  LAPIC_LINT_MASKED,
+  LAPIC_LINT_NMI_ACTIVE_HIGH,
+  LAPIC_LINT_NMI_ACTIVE_LOW,
+};
+void lapic_set_lint(unsigned lint, enum lapic_lint how);
+uint32_t lapic_lint(unsigned lint);
+
 // Interrupt command bits (ICR low word), SDM vol. 3A 10.6.1, figure 10-12.
 #define LAPIC_ICR_FIXED   (0u << 8)  // delivery mode: the vector in bits 7..0
 #define LAPIC_ICR_INIT    (5u << 8)  // delivery mode: INIT (reset to wait)

@@ -20,12 +20,19 @@
 #define LAPIC_REG_LVT_TIMER     0x320
 #define LAPIC_REG_LVT_THERMAL   0x330 // LVT 5
 #define LAPIC_REG_LVT_PERF      0x340 // performance counters (LVT 4)
+#define LAPIC_REG_LVT_LINT0     0x350
+#define LAPIC_REG_LVT_LINT1     0x360
 #define LAPIC_REG_LVT_ERROR     0x370
 #define LAPIC_REG_TIMER_INITIAL 0x380
 #define LAPIC_REG_TIMER_CURRENT 0x390
 #define LAPIC_REG_TIMER_DIVIDE  0x3E0
 
 #define LAPIC_LVT_MASKED (1u << 16) // in every LVT entry
+// LVT LINT0/LINT1 (SDM 10.5.1, figure 10-8): delivery mode in bits 10..8,
+// the pin's polarity in bit 13 (an NMI is always edge-triggered).
+#define LAPIC_LVT_DELIVERY_MASK (7u << 8)
+#define LAPIC_LVT_NMI           (4u << 8)
+#define LAPIC_LVT_ACTIVE_LOW    (1u << 13)
 
 #define X2APIC_MSR_BASE 0x800 // x2APIC mode: MSR of register offset 0
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "acpi/boot.h"
 #include "arch/cpu_local.h"
 #include "arch/x86.h"
 #include "cpu/gdt.h"
@@ -56,6 +57,7 @@ smp_ap_main(unsigned index)
               percpu_nmi_stack_top(index));
   idt_load();
   lapic_init_ap();
+  acpi_wire_lints(false); // external NMIs go to the boot CPU alone
   trap_set_handler(IDT_AP_TIMER, ap_timer_interrupt);
   lapic_timer_start_ap(IDT_AP_TIMER);
   smp_mark_online(cpu);

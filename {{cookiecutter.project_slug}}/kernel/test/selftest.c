@@ -35,6 +35,7 @@ static const struct selftest selftests[] = {
     {selftest_fba, "fba"},
     {selftest_smp_online, "smp: every CPU online"},
     {selftest_smp_timers, "smp: every timer ticks"},
+    {selftest_smp_lints, "smp: LINT0/1 wired"},
     {selftest_smp_alloc_stress, "smp: concurrent pmm+fba"},
     {selftest_smp_shootdown, "smp: TLB shootdown"},
 };

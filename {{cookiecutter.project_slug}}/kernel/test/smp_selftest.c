@@ -1,7 +1,8 @@
 // Self-tests under SMP: every listed CPU came online, every CPU's timer
-// ticks, every CPU allocating and freeing PMM pages and FBA blocks at once
-// never gets a page or block another CPU holds, and a page unmapped on one
-// CPU faults on another (TLB shootdown).
+// ticks, every CPU's LINT pins are set as acpi_wire_lints says, every CPU
+// allocating and freeing PMM pages and FBA blocks at once never gets a page or
+// block another CPU holds, and a page unmapped on one CPU faults on another
+// (TLB shootdown).
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,6 +12,8 @@
 #include "arch/x86.h"
 #include "cpu/trap.h"
 #include "cpu/tsc.h"
+#include "dev/lapic.h"
+#include "dev/lapic_regs.h"
 #include "dev/lapic_timer.h"
 #include "layout.h"
 #include "lib/kprintf.h"
@@ -73,6 +76,63 @@ selftest_smp_timers(void)
       ok = false;
   }
   return ok && bsp > 0;
+}
+
+// ---- LINT pins --------------------------------------------------------
+
+static uint32_t lint_lvts[LAYOUT_SMP_MAX_CPUS][2]; // each CPU's LINT0, LINT1
+static bool lints_ok[LAYOUT_SMP_MAX_CPUS];
+
+// Does LVT entry `lvt` of pin `lint` say what acpi_wire_lints sets?
+static bool
+lint_as_wired(unsigned lint, uint32_t lvt)
+{
+  enum lapic_lint want = acpi_wire_lint(lint, cpu_index() == 0);
+
+  if (want == LAPIC_LINT_MASKED)
+    return (lvt & LAPIC_LVT_MASKED) != 0;
+  uint32_t polarity =
+      want == LAPIC_LINT_NMI_ACTIVE_LOW ? LAPIC_LVT_ACTIVE_LOW : 0;
+  return !(lvt & LAPIC_LVT_MASKED) &&
+         (lvt & LAPIC_LVT_DELIVERY_MASK) == LAPIC_LVT_NMI &&
+         (lvt & LAPIC_LVT_ACTIVE_LOW) == polarity;
+}
+
+static void
+check_lints(void)
+{
+  unsigned me = cpu_index();
+
+  lint_lvts[me][0] = lapic_lint(0);
+  lint_lvts[me][1] = lapic_lint(1);
+  lints_ok[me] =
+      lint_as_wired(0, lint_lvts[me][0]) && lint_as_wired(1, lint_lvts[me][1]);
+}
+
+// Each CPU checks its own LINT0 and LINT1: the boot CPU takes external
+// NMIs on the pin the MADT names (QEMU lists LINT1 of every processor;
+// Bochs lists none, so LINT1 by default), the APs mask both.
+bool
+selftest_smp_lints(void)
+{
+  bool ok = true;
+
+  check_lints();
+  for (unsigned i = 1; i < smp_cpu_slots(); i++) {
+    if (!__atomic_load_n(&percpu(i)->online, __ATOMIC_ACQUIRE))
+      continue; // smp: every CPU online reports it
+    smp_run_on(i, check_lints);
+    smp_wait_idle(i);
+  }
+  for (unsigned i = 0; i < smp_cpu_slots(); i++) {
+    if (i > 0 && !__atomic_load_n(&percpu(i)->online, __ATOMIC_ACQUIRE))
+      continue;
+    kprintf("[test] smp: cpu %u: LVT LINT0 0x%x, LINT1 0x%x: %s\n", i,
+            lint_lvts[i][0], lint_lvts[i][1],
+            lints_ok[i] ? "as wired" : "NOT as wired");
+    ok &= lints_ok[i];
+  }
+  return ok;
 }
 
 // ---- concurrent allocation --------------------------------------------

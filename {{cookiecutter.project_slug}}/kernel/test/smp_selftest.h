@@ -7,6 +7,7 @@
 // check only that no other was listed.
 bool selftest_smp_online(void);
 bool selftest_smp_timers(void);
+bool selftest_smp_lints(void);
 bool selftest_smp_alloc_stress(void);
 bool selftest_smp_shootdown(void);
 

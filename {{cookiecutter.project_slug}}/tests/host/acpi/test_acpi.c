@@ -601,6 +601,48 @@ test_madt_every_entry_type(void **state)
   assert_int_equal(madt.unknown_entries, 6);
 }
 
+// Local APIC NMI entries (UID 0xFF: every processor) and local x2APIC NMI
+// entries (32-bit UIDs) name a LINT pin of the processors whose UIDs match,
+// with the polarity of their MPS INTI flags.
+static void
+test_madt_lint_nmi_entries(void **state)
+{
+  (void)state;
+  struct madt_info madt;
+  struct madt_image m;
+  uint8_t all_lint1[4] = {0xFF, 0x0D, 0x00, 1}; // active high, level (ignored)
+  uint8_t uid1_lint0[4] = {1, 0x03, 0x00, 0};   // active low
+  uint8_t x2_uid300_lint0[10] = {0x01, 0x00};   // flags: active high
+  put_u32(x2_uid300_lint0 + 2, 300);
+  bool low = true;
+
+  madt_start(&m, 0xFEE00000, 1);
+  madt_lapic(&m, 0, 0, 1); // UID 0, APIC id 0
+  madt_lapic(&m, 1, 5, 1); // UID 1, APIC id 5
+  madt_x2apic(&m, 300, 1); // UID 300, x2APIC id 300
+  madt_lapic(&m, 2, 6, 0); // disabled: no NMI pins at all
+  madt_add(&m, 4, 6, all_lint1);
+  madt_add(&m, 4, 6, uid1_lint0);
+  madt_add(&m, 10, 12, x2_uid300_lint0);
+  put_madt(0x800, &m);
+
+  assert_int_equal(acpi_madt_parse(table_at(0x800), &madt), ACPI_OK);
+  assert_int_equal(madt.lint_nmi_count, 3);
+  assert_int_equal(madt.nmi_entries, 3);
+  assert_int_equal(madt.cpu_uids[1], 1);
+  assert_int_equal(madt.cpu_uids[2], 300);
+  assert_true(acpi_madt_lint_nmi(&madt, 0, 1, &low));
+  assert_false(low);
+  assert_false(acpi_madt_lint_nmi(&madt, 0, 0, &low));
+  assert_true(acpi_madt_lint_nmi(&madt, 5, 0, &low));
+  assert_true(low);
+  assert_true(acpi_madt_lint_nmi(&madt, 5, 1, &low)); // the UID 0xFF entry
+  assert_true(acpi_madt_lint_nmi(&madt, 300, 0, &low));
+  assert_false(low);
+  assert_false(acpi_madt_lint_nmi(&madt, 6, 1, &low)); // disabled
+  assert_false(acpi_madt_lint_nmi(&madt, 7, 1, &low)); // not listed
+}
+
 static void
 test_madt_zero_processors(void **state)
 {
@@ -941,6 +983,8 @@ main(void)
                                       teardown),
       cmocka_unit_test_setup_teardown(test_many_tables_listed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_madt_every_entry_type, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_madt_lint_nmi_entries, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_madt_zero_processors, setup,
                                       teardown),
