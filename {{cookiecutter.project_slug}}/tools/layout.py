@@ -1247,8 +1247,9 @@ def _check_disk_buffer_window(v, raw):
     if start % DISK_BUFFER_SIZE:
         fix = min(max(align_up(start, DISK_BUFFER_SIZE), lowest), highest)
         out.append(_v(v, raw, "disk_buffer_addr", "disk-buffer-window",
-                      "must be a multiple of 0x10000 (64 KiB), so that no BIOS read into the buffer crosses "
-                      "a 64 KiB physical boundary (floppy DMA cannot): use %s" % hx(fix)))
+                      "must be a multiple of %s (%s), so that no BIOS read into the buffer crosses a 64 KiB "
+                      "physical boundary (floppy DMA cannot): use %s"
+                      % (hx(DISK_BUFFER_SIZE), human(DISK_BUFFER_SIZE), hx(fix))))
     return out
 
 
