@@ -57,7 +57,7 @@ def test_default_low_memory_ends_below_608k():
     layout = default_layout()
     written = [r for r in layout.phys_regions() if r.params and r.start < 0x100000]
     assert {r.key for r in written} == {"mbr", "fat_buffer", "e820_buffer", "stage2", "stage2_stack",
-                                        "page_tables", "pmm_bootstrap", "smp_trampoline"}
+                                        "page_tables", "pmm_bootstrap", "smp_trampoline", "disk_buffer"}
     assert max(r.end for r in written) == 0x98000
 
 
@@ -757,11 +757,13 @@ def test_page_table_slot_is_the_highest_free_one():
 # ---------------------------------------------------------------- auto bases
 
 # The default layout: the seed's, with the three conventional-memory regions
-# 32 KiB lower (below the lowest EBDA start allowed for, 0x98000).
+# 32 KiB lower (below the lowest EBDA start allowed for, 0x98000), and the
+# disk read buffer (not in the seed) right after the stage2 area.
 SEED = dict(fat_buffer_addr=0x7E00, stage2_stack_top=0x94000, boot_page_tables_addr=0x94000,
             pmm_bootstrap_addr=0x91000, kernel_stack_base=0x100000, kernel_bss_base=0x110000,
             kernel_load_addr=0x120000, pmm_area_base=0xFFFFFF8000000000, acpi_area_base=0xFFFFFFFF81000000,
-            automap_base=0xFFFFFFFF80400000, lapic_virt_addr=0xFFFF800000000000, fba_base=0xFFFFFFFF90000000)
+            automap_base=0xFFFFFFFF80400000, lapic_virt_addr=0xFFFF800000000000, fba_base=0xFFFFFFFF90000000,
+            disk_buffer_addr=0x10000)
 
 
 def resolved(**overrides):
@@ -1035,6 +1037,70 @@ def test_bochsrc_media():
     assert "floppya" not in disk
     cdrom = G.render_bochsrc(default_layout(), "build/cdrom.iso", "s.log", "cdrom")
     assert "ata0-master: type=cdrom, path=build/cdrom.iso, status=inserted\n" in cdrom and "boot: cdrom\n" in cdrom
+
+
+@pytest.mark.parametrize("value", ["0x90000", "0xA0000", "0x100000"])
+def test_disk_buffer_window(value):
+    """It rejects a disk read buffer that reaches the EBDA (0x98000) or lies above it: stage2
+    reads into it in real mode and never writes the EBDA."""
+    message = only("disk-buffer-window", "disk_buffer_addr", disk_buffer_addr=value)
+    assert "must lie in [0x500, 0x98000)" in message and "use a value from 0x10000 to 0x80000" in message
+
+
+@pytest.mark.parametrize("value, fix", [("0x18000", "0x20000"), ("0x12340", "0x20000"), ("0x7F010", "0x80000"),
+                                        ("0x8000", "0x10000")])
+def test_disk_buffer_alignment(value, fix):
+    """It rejects a disk read buffer base that is not a multiple of 64 KiB: a read into it could
+    cross a 64 KiB physical boundary, which floppy DMA cannot."""
+    message = only("disk-buffer-window", "disk_buffer_addr", disk_buffer_addr=value)
+    assert "must be a multiple of 0x10000" in message and message.endswith("use %s" % fix)
+
+
+def test_disk_buffer_overlaps_phase_2_regions():
+    """It rejects a disk read buffer over regions live in phase 2 (the stage2 area, the FAT
+    buffer, the boot sector), naming the parameter and the other region."""
+    errors = [v for v in violations(disk_buffer_addr="0x0") if v.rule == "phys-overlap"]
+    assert {v.other for v in errors} == {"IVT and BIOS data area", "real-mode stack", "boot sector",
+                                         "FAT buffer", "stage2 area"}
+    assert all(v.param == "disk_buffer_addr" and "phase 2 stage2-load" in str(v) for v in errors)
+
+
+def test_disk_buffer_default_and_valid_values():
+    """auto puts the disk read buffer at 0x10000, right after the stage2 area; every multiple of
+    64 KiB from 0x10000 to 0x80000 is accepted."""
+    assert default_layout().disk_buffer_addr == 0x10000
+    for base in range(0x10000, 0x90000, 0x10000):
+        assert violations(disk_buffer_addr="0x%X" % base) == [], hex(base)
+
+
+def test_disk_buffer_shares_memory_with_other_phases():
+    """The disk read buffer is live in phase 2 only: the AP trampoline (phase 5) and the boot
+    page tables (phase 4) may reuse its memory."""
+    layout = default_layout(smp_trampoline_addr="0x10000", boot_page_tables_addr="0x1C000")
+    regions = {r.key: r for r in layout.phys_regions()}
+    assert regions["disk_buffer"].start == 0x10000 and regions["disk_buffer"].lifetime == (2, 2)
+    assert regions["smp_trampoline"].start == 0x10000 and regions["page_tables"].end == 0x20000
+
+
+def test_disk_buffer_suggestion():
+    """A refused disk read buffer comes with the nearest valid base as a whole suggestion."""
+    assert L.suggest(context_with(disk_buffer_addr="0x90000")) == {"disk_buffer_addr": "0x80000"}
+    assert L.suggest(context_with(disk_buffer_addr="0x21000")) == {"disk_buffer_addr": "0x30000"}
+
+
+def test_disk_buffer_in_generated_files():
+    """The NASM include gives stage2 the buffer's address and size; docs/MemoryMap.md and the SVG
+    show it, live in phase 2 alone."""
+    from conftest import TEMPLATE_DIR, load_module
+    layout = default_layout(disk_buffer_addr="0x30000")
+    nasm = defined(G.render_nasm(layout), r"^%define (LAYOUT_\w+)\s+(0x[0-9A-F]+)")
+    assert nasm["LAYOUT_DISK_BUFFER_ADDR"] == "0x30000" and nasm["LAYOUT_DISK_BUFFER_SIZE"] == "0x10000"
+    text = G.render_memory_map(layout)
+    assert ("| `0x0000000000030000` | `0x000000000003FFFF` | 64 KiB | disk read buffer | `disk_buffer_addr` | 2 |"
+            in text)
+    assert "`disk_buffer_addr` (auto)" in G.render_memory_map(default_layout())
+    svg = load_module("template_memory_svg", os.path.join(TEMPLATE_DIR, "tools", "memory_svg.py")).render_svg(layout)
+    assert ">0x30000</text>" in svg and ">0x40000</text>" in svg and ">disk read bu~</text>" in svg
 
 
 # ---------------------------------------------------------------- SMP

@@ -13,6 +13,7 @@ import os
 import shutil
 import struct
 import subprocess
+import time
 
 import pytest
 
@@ -352,6 +353,53 @@ def test_moved_mbr_and_largest_disk_boot(tmp_path):
     assert volume_sectors(image, PARTITION_LBA)[5] == b"FAT12   "
     assert EDD_LINE in booted(path, image)
     assert "read by CHS" in booted(path, built(path, "floppy.img"), media="floppy")
+
+
+def memory_at_ready(image, media, start, size, tmp_path):
+    """(serial log, `size` bytes of physical memory from `start`) of a QEMU boot
+    of image, read through QEMU's monitor once the kernel's ready line is out
+    (the kernel leaves memory below 2 MiB alone: its PMM skips it)."""
+    log, dump = str(tmp_path / ("%s.log" % media)), str(tmp_path / ("%s.mem" % media))
+    drive = ["-drive", "file=%s,format=raw,if=%s,snapshot=on" % (image, "ide" if media == "disk" else "floppy"),
+             "-boot", "c" if media == "disk" else "a"]
+    qemu = subprocess.Popen(["qemu-system-x86_64", "-machine", "pc", "-m", "128", "-display", "none",
+                             "-net", "none", "-no-reboot", "-serial", "file:" + log, "-monitor", "stdio"] + drive,
+                            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        text = ""
+        while "\nready: " not in text and time.monotonic() < deadline and qemu.poll() is None:
+            time.sleep(0.1)
+            text = open(log, errors="replace").read() if os.path.exists(log) else ""
+        assert "\nready: " in text, text[-3000:]
+        qemu.communicate(('pmemsave 0x%X 0x%X "%s"\nquit\n' % (start, size, dump)).encode(), timeout=60)
+    finally:
+        if qemu.poll() is None:
+            qemu.kill()
+            qemu.wait()
+    with open(dump, "rb") as f:
+        return text, f.read()
+
+
+def test_moved_disk_buffer(tmp_path):
+    """With disk_buffer_addr = 0x80000 (the highest base the rule allows),
+    the disk and the floppy image boot to ready, and stage2 read KERNEL.BIN
+    there: at ready the buffer still holds the file's last run, each run as
+    long as a run may be (31 clusters of 2 KiB on the disk, one AH=42h call
+    of 124 sectors; 127 one-sector clusters on the floppy), while 0x10000,
+    the default place, holds none of it."""
+    path = bake(tmp_path, disk_buffer_addr="0x80000")
+    make(path)                      # the user's images: the kernel idles after ready
+    images = os.path.join(path, "build")
+    kernel = subprocess.run(["mcopy", "-n", "-i", os.path.join(images, "floppy.img"), "::KERNEL.BIN", "-"],
+                            check=True, stdout=subprocess.PIPE, env=MTOOLS_ENV).stdout
+    for name, media, run_bytes, read_line in (("disk.img", "disk", 31 * 2048, EDD_LINE),
+                                              ("floppy.img", "floppy", 127 * 512, "read by CHS: 80 cylinders")):
+        log, memory = memory_at_ready(os.path.join(images, name), media, 0x10000, 0x80000, tmp_path)
+        assert read_line in log and "stage2: KERNEL.BIN 0x%08X bytes" % len(kernel) in log, log[-3000:]
+        last_run = kernel[(len(kernel) - 1) // run_bytes * run_bytes:]
+        assert memory[0x70000:0x70000 + len(last_run)] == last_run, media
+        assert last_run[:512] not in memory[:0x10000], media
 
 
 def test_a_failed_read_resets_the_boot_drive(project, tmp_path):

@@ -141,6 +141,8 @@ def address_value(name):
     elif name in ("stage2_stack_top", "boot_page_tables_addr", "pmm_bootstrap_addr", "kernel_stack_base",
                   "kernel_bss_base", "kernel_load_addr", "kernel_area_end"):
         number = st.one_of(PHYS.map(lambda n: n & ~0xFFF), PHYS)
+    elif name == "disk_buffer_addr":
+        number = st.one_of(st.integers(0, 0xB).map(lambda n: n << 16), LOW.map(lambda n: n * 8))
     else:
         number = st.one_of(st.sampled_from(VIRT_BASES),
                            st.sampled_from(VIRT_BASES).flatmap(
@@ -181,6 +183,7 @@ def phys_oracle(x):
         (x.fat_buffer_addr, x.fat_buffer_addr + 0x2400, 1, 2),
         (x.e820_buffer_addr, x.e820_buffer_addr + 0x1800, 3, 5),
         (x.stage2_addr, 0x10000, 1, 4),
+        (x.disk_buffer_addr, x.disk_buffer_addr + 0x10000, 2, 2),
         (x.stage2_stack_top - 0x1000, x.stage2_stack_top, 4, 4),
         (x.boot_page_tables_addr, x.boot_page_tables_addr + 0x4000, 4, 4),
         (x.pmm_bootstrap_addr, x.pmm_bootstrap_addr + 0x3000, 5, 5),
@@ -194,6 +197,8 @@ def phys_oracle(x):
     for start, end, _f, _l in regions[5:8]:
         assert 0x500 <= start and end <= 0x10000 and start % 16 == 0
     assert 0x10000 - x.stage2_addr >= 0x1000
+    assert 0x500 <= x.disk_buffer_addr and x.disk_buffer_addr + 0x10000 <= 0x98000
+    assert x.disk_buffer_addr % 0x10000 == 0
     for start, end, _f, _l in regions[-3:]:
         assert 0x100000 <= start < end <= 0x200000 and start % 4096 == 0 and end % 4096 == 0
     assert x.kernel_stack_size >= 8192 and x.kernel_bss_size >= 16384 and x.kernel_area_end - x.kernel_load_addr >= 65536

@@ -39,7 +39,7 @@ HOLE_BASE = 0xA0000                 # VGA memory and ROMs up to 1 MiB
 ONE_MIB = 0x100000
 TWO_MIB = 0x200000                  # the initial page tables map [0, 2 MiB)
 
-FAT_BUFFER_SIZE = 0x2400            # 4608-byte FAT + a bounce buffer for reads
+FAT_BUFFER_SIZE = 0x2400            # the FAT (up to 17 sectors) + room for one more sector
 E820_BUFFER_SIZE = 0x1800           # boot-information block + E820 entries
 STAGE2_MIN_SIZE = 0x1000
 STAGE2_STACK_RESERVE = 0x1000
@@ -57,6 +57,16 @@ DISK_CLUSTER_SECTORS = 4
 DISK_ROOT_SECTORS = 32              # 512 root-directory entries
 FAT12_MAX_CLUSTERS = 4084
 DISK_IMAGE_RANGE = (2 * MIB, 9 * MIB)
+
+# The disk read buffer: stage2 reads KERNEL.BIN's cluster runs into it, then
+# copies each run above 1 MiB. Every BIOS call costs a fixed overhead (about
+# 0.3 ms under QEMU, a millisecond or more for a real BIOS's USB read), so
+# the buffer takes one full segment: 64 KiB, reached as ES:0..0xFFFF. A run
+# is at most 127 sectors, the most AH=42h takes on some BIOSes: 31 clusters
+# of 2 KiB, so a ~62 KiB KERNEL.BIN is one call. The base is a multiple of
+# 64 KiB, so no read into the buffer crosses a 64 KiB physical boundary,
+# which the floppy controller's ISA DMA cannot cross.
+DISK_BUFFER_SIZE = 64 * KIB
 
 # Floors for the kernel's areas: the generated kernel's image is about 45 KiB
 # and its BSS about 41 KiB (IST stacks with their guard pages, allocator
@@ -84,7 +94,8 @@ PERCPU_SLOT_OVERHEAD = 6 * PAGE
 PHASES = collections.OrderedDict([
     (0, ("mbr", "hard disks only: the MBR relocates itself and loads the partition's boot sector")),
     (1, ("stage1", "the boot sector finds and loads STAGE2.BIN")),
-    (2, ("stage2-load", "stage2 reads KERNEL.BIN through the FAT buffer; BIOS in use")),
+    (2, ("stage2-load", "stage2 reads KERNEL.BIN (the FAT and root directory in the FAT buffer, the "
+                        "file through the disk read buffer); BIOS in use")),
     (3, ("stage2-info", "stage2 collects the E820 map and the RSDP; BIOS still in use")),
     (4, ("handoff", "no more BIOS calls: stage2 builds the boot page tables and enters long mode; the kernel "
                     "starts on them")),
@@ -141,6 +152,7 @@ PARAM_TABLE = (
     Param("lapic_timer_hz", "count", "1000", "periodic local APIC timer rate"),
     Param("mbr_addr", "address", "0x600", "where the MBR of build/disk.img relocates itself (512 bytes)"),
     Param("disk_image_size", "size", "4M", "size of build/disk.img (MBR, then a FAT12 partition from 1 MiB)"),
+    Param("disk_buffer_addr", "address", "auto", "stage2 reads KERNEL.BIN here (64 KiB, 64 KiB aligned)"),
     Param("smp_trampoline_addr", "address", "0xC000", "AP start-up trampoline (STARTUP IPI page + 3 table pages)"),
     Param("smp_max_cpus", "count", "16", "most CPUs the kernel starts (MADT order; the rest stay halted)"),
     Param("smp_stack_size", "size", "16K", "kernel stack of each application processor"),
@@ -231,7 +243,7 @@ RULES = (
          "KERNEL.BIN must fit.", ("kernel_load_addr", "kernel_area_end")),
     Rule("phys-overlap", "Two physical regions overlap only if their lifetimes (boot phases) are disjoint.",
          "A region written while another one is still in use corrupts it.",
-         tuple(p.name for p in PARAM_TABLE[5:17]) + ("smp_trampoline_addr",)),
+         tuple(p.name for p in PARAM_TABLE[5:17]) + ("smp_trampoline_addr", "disk_buffer_addr")),
     Rule("kernel-virt-base", "kernel_virt_base is 2 MiB aligned, at or above 0xFFFFFFFF80000000, and the "
          "4 MiB kernel window above it ends at or below 2^64 without crossing a 1 GiB boundary.",
          "-mcmodel=kernel needs the top 2 GiB; the window is mapped with 2 MiB pages from one page "
@@ -279,6 +291,13 @@ RULES += (
          "but the first MiB) holds a STAGE2.BIN and a KERNEL.BIN as large as their areas.",
          "The FAT12 partition starts at 1 MiB (LBA 2048); with 2 KiB clusters FAT12 ends at 8 MiB (4084 "
          "clusters), the largest FAT the loaders keep in the FAT buffer.", ("disk_image_size",)),
+    Rule("disk-buffer-window", "The disk read buffer [disk_buffer_addr, disk_buffer_addr + 0x10000) lies in "
+         "[0x500, 0x98000) and disk_buffer_addr is a multiple of 0x10000: 0x10000 to 0x80000. It is live only "
+         "in phase 2, so it may share memory with regions of other phases.",
+         "Stage2 reads KERNEL.BIN into it through INT 13h in real mode (ES = disk_buffer_addr / 16, BX from "
+         "0), above the IVT/BDA and below the lowest EBDA start allowed for; a BIOS read must not cross a "
+         "64 KiB physical boundary, which the floppy controller's ISA DMA cannot cross.",
+         ("disk_buffer_addr",)),
 )
 RULE_BY_ID = {r.id: r for r in RULES}
 
@@ -304,7 +323,7 @@ PHYS_REGIONS = (
     RegionSpec("fat_buffer", "FAT buffer", ("fat_buffer_addr",), (1, 2),
                "Stage1 runs its second sector from the last 512 bytes and reads root-directory sectors, "
                "then the FAT, into the rest; the FAT stays for stage2, which reads root-directory sectors "
-               "and KERNEL.BIN through what follows it.",
+               "into what follows it (KERNEL.BIN goes through the disk read buffer).",
                16, "move", lambda v: (v["fat_buffer_addr"], v["fat_buffer_addr"] + FAT_BUFFER_SIZE)),
     RegionSpec("e820_buffer", "E820 buffer", ("e820_buffer_addr",), (3, 5),
                "Boot-information block with the E820 entries: filled by stage2, read by the kernel's PMM.",
@@ -352,6 +371,11 @@ PHYS_REGIONS += (
     RegionSpec("mbr", "relocated MBR", ("mbr_addr",), (0, 0),
                "The MBR of build/disk.img copies itself here, out of the way of the partition's boot sector.",
                16, "move", lambda v: (v["mbr_addr"], v["mbr_addr"] + MBR_SIZE)),
+    RegionSpec("disk_buffer", "disk read buffer", ("disk_buffer_addr",), (2, 2),
+               "Stage2 reads KERNEL.BIN's cluster runs here, up to 127 sectors per BIOS call, and copies "
+               "each run to the kernel load area through unreal mode.",
+               DISK_BUFFER_SIZE, "move",
+               lambda v: (v["disk_buffer_addr"], v["disk_buffer_addr"] + DISK_BUFFER_SIZE)),
 )
 
 VIRT_REGIONS = (
@@ -631,6 +655,7 @@ PLACE_WINDOWS = {
     "stage2": (IVT_BDA_END, SEGMENT0_END),
     "stage2_stack": (IVT_BDA_END, EBDA_BASE),
     "page_tables": (IVT_BDA_END, EBDA_BASE),
+    "disk_buffer": (IVT_BDA_END, EBDA_BASE),
     "pmm_bootstrap": (IVT_BDA_END, EBDA_BASE),
     "kernel_stack": (ONE_MIB, TWO_MIB),
     "kernel_bss": (ONE_MIB, TWO_MIB),
@@ -665,6 +690,8 @@ AUTO_PLACES = (
               "right after the boot sector (0x7E00), else below the real-mode stack"),
     AutoPlace("e820_buffer_addr", "e820_buffer", lambda v: BOOT_SECTOR[1], UP, 16,
               "right after the boot sector (0x7E00), sharing the FAT buffer's memory"),
+    AutoPlace("disk_buffer_addr", "disk_buffer", lambda v: SEGMENT0_END, UP, DISK_BUFFER_SIZE,
+              "right after the stage2 area, at 0x10000 (nothing else lives there in phase 2)"),
     AutoPlace("boot_page_tables_addr", "page_tables", lambda v: LOW_MEMORY_TOP, DOWN, PAGE,
               "packed downward from %s" % hx(LOW_MEMORY_TOP)),
     AutoPlace("stage2_stack_top", "stage2_stack", _low_start_of("page_tables"), DOWN, 16,
@@ -1205,6 +1232,27 @@ def _check_disk_image_size(v, raw):
                "stage2 area and the kernel load area take %d%s" % (clusters, needed, hint))]
 
 
+def _check_disk_buffer_window(v, raw):
+    if "disk_buffer_addr" not in v:
+        return []
+    start, out = v["disk_buffer_addr"], []
+    end = start + DISK_BUFFER_SIZE
+    lowest = align_up(IVT_BDA_END, DISK_BUFFER_SIZE)
+    highest = align_down(EBDA_BASE - DISK_BUFFER_SIZE, DISK_BUFFER_SIZE)
+    if start < IVT_BDA_END or end > EBDA_BASE:
+        out.append(_v(v, raw, "disk_buffer_addr", "disk-buffer-window",
+                      "the disk read buffer %s must lie in [0x500, %s) (real-mode memory above the IVT/BDA, "
+                      "below the lowest EBDA start allowed for): use a value from %s to %s"
+                      % (rng(start, end), hx(EBDA_BASE), hx(lowest), hx(highest))))
+    if start % DISK_BUFFER_SIZE:
+        fix = min(max(align_up(start, DISK_BUFFER_SIZE), lowest), highest)
+        out.append(_v(v, raw, "disk_buffer_addr", "disk-buffer-window",
+                      "must be a multiple of %s (%s), so that no BIOS read into the buffer crosses a 64 KiB "
+                      "physical boundary (floppy DMA cannot): use %s"
+                      % (hx(DISK_BUFFER_SIZE), human(DISK_BUFFER_SIZE), hx(fix))))
+    return out
+
+
 CHECKS = (
     _check_real_mode_window,
     _check_stage2_below_64k,
@@ -1227,6 +1275,7 @@ CHECKS = (
     _check_fba_bitmap,
     _check_mbr_window,
     _check_disk_image_size,
+    _check_disk_buffer_window,
     _check_smp_trampoline,
     _check_smp_stack,
     _check_percpu_area,
@@ -1347,7 +1396,7 @@ PLACEMENT_RULES = frozenset((
     "real-mode-window", "stage2-below-64k", "align-16", "stage2-stack-window", "boot-pages-window",
     "page-align", "kernel-phys-window", "kernel-stack-min", "kernel-bss-min", "kernel-load-min",
     "phys-overlap", "kernel-virt-base", "virt-align", "higher-half", "virt-overlap", "page-table-slot",
-    "pmm-area-min", "fba-min", "fba-bitmap"))
+    "pmm-area-min", "fba-min", "fba-bitmap", "disk-buffer-window"))
 SEARCH_BEAM = 6
 SEARCH_DEPTH = 6
 SEARCH_BUDGET = 1500                # validations per search, to bound the time (about 0.15 ms each)

@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from layout import (  # noqa: E402  (tools/ is on the path from here on)
-    AUTO, AUTO_PLACES, BOOT_PAGE_TABLES_SIZE, DISK_CLUSTER_SECTORS, DISK_PARTITION_START, DISK_ROOT_SECTORS,
+    AUTO, AUTO_PLACES, BOOT_PAGE_TABLES_SIZE, DISK_BUFFER_SIZE, DISK_CLUSTER_SECTORS, DISK_PARTITION_START, DISK_ROOT_SECTORS,
     E820_BUFFER_SIZE, EBDA_BASE, MBR_SIZE, SECTOR, disk_partition, FAT_BUFFER_SIZE, KERNEL_WINDOW_SIZE, MIB,
     ONE_MIB, PAGE, PHASES, PMM_BOOTSTRAP_SIZE, RULES, SEGMENT0_END, SMP_TRAMPOLINE_SIZE, STAGE2_STACK_RESERVE,
     TOP, UEFI_CLAIMED_REGIONS, boot_paths_text, human, hx, lifetime_text, load_layout,
@@ -84,6 +84,8 @@ def symbols(layout):
         ("virt", "LAYOUT_PAGE_TABLE_BASE", page_table_base(L), "page tables appear in the 512 GiB from here"),
         ("phys", "LAYOUT_MBR_ADDR", L.mbr_addr, "the MBR relocates itself here (hard disks)"),
         ("phys", "LAYOUT_MBR_SIZE", MBR_SIZE, "bytes"),
+        ("phys", "LAYOUT_DISK_BUFFER_ADDR", L.disk_buffer_addr, "stage2 reads KERNEL.BIN here (64 KiB aligned)"),
+        ("phys", "LAYOUT_DISK_BUFFER_SIZE", DISK_BUFFER_SIZE, "bytes"),
         ("tunable", "LAYOUT_DISK_IMAGE_SIZE", L.disk_image_size, "build/disk.img, " + human(L.disk_image_size)),
         ("tunable", "LAYOUT_DISK_PARTITION_LBA", DISK_PARTITION_START // SECTOR, "first sector of the partition"),
         ("tunable", "LAYOUT_LAPIC_TIMER_HZ", L.lapic_timer_hz, "periodic LAPIC timer rate"),

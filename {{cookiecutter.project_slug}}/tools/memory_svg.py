@@ -34,7 +34,7 @@ COLOURS = {"ivt_bda": "#d9d9d9", "rm_stack": "#f4cccc", "boot_sector": "#fce5cd"
            "kernel_bss": "#d0e0e3", "kernel_load": "#c9daf8", "kernel_window": "#c9daf8",
            "pmm_area": "#ead1dc", "acpi_area": "#fff2cc", "automap": "#fce5cd",
            "lapic": "#f4cccc", "fba": "#d9ead3", "mbr": "#fce5cd",
-           "smp_trampoline": "#b6d7a8", "percpu_area": "#f9cb9c"}
+           "smp_trampoline": "#b6d7a8", "percpu_area": "#f9cb9c", "disk_buffer": "#a4c2f4"}
 
 
 def text(x, y, content, size=11, anchor="start", weight="normal"):

@@ -1,11 +1,14 @@
 ; kernel_load: find KERNEL.BIN in the FAT12 root directory and copy it to
 ; LAYOUT_KERNEL_LOAD_ADDR (above 1 MiB).
 ;
-; Stage1 leaves the first FAT at the start of the FAT buffer; the rest of the
-; buffer is a bounce buffer. Root directory sectors are read into it one at
-; a time until KERNEL.BIN turns up (sector reads are what loading costs),
-; then runs of consecutive clusters, with as few BIOS calls as possible,
-; each copied up through unreal mode.
+; Stage1 leaves the first FAT at the start of the FAT buffer. Root directory
+; sectors are read one at a time into the rest of that buffer until
+; KERNEL.BIN turns up. The file is then read in runs of consecutive clusters
+; into the disk read buffer (64 KiB at LAYOUT_DISK_BUFFER_ADDR, addressed as
+; segment:0), each run as long as the buffer, the chain and the bytes left
+; allow, and each copied up through unreal mode. BIOS calls are what loading
+; costs (a fixed overhead each, on top of the sectors), so a run is one
+; AH=42h call of up to 127 sectors; CHS reads split it at track ends.
 
 %define DIR_ENTRY_SIZE  32
 %define DIR_ATTR        11      ; attribute byte
@@ -18,26 +21,33 @@
 %define FAT12_BAD       0xFF0   ; this value and above are not data clusters
 %define FAT12_EOC       0xFF8   ; this value and above end a chain
 %define KERNEL_AREA_SIZE (LAYOUT_KERNEL_AREA_END - LAYOUT_KERNEL_LOAD_ADDR)
+%define DISK_BUFFER_SEGMENT (LAYOUT_DISK_BUFFER_ADDR >> 4)
+; A run: the buffer's sectors, at most what one AH=42h call takes.
+%if LAYOUT_DISK_BUFFER_SIZE / SECTOR_SIZE < EDD_MAX_SECTORS
+  %define RUN_MAX_SECTORS (LAYOUT_DISK_BUFFER_SIZE / SECTOR_SIZE)
+%else
+  %define RUN_MAX_SECTORS EDD_MAX_SECTORS
+%endif
 
 kernel_load:
         cmp word [BPB_BYTES_PER_SECTOR], SECTOR_SIZE
         jne .bad_format
         call fat_geometry
-        ; The FAT plus at least one cluster must fit the buffer.
+        ; The FAT plus one root-directory sector must fit the FAT buffer.
         mov ax, [BPB_SECTORS_PER_FAT]
-        add ax, [cluster_sectors]
+        inc ax
         cmp ax, LAYOUT_FAT_BUFFER_SIZE / SECTOR_SIZE
         ja .bad_format
         mov bx, [BPB_SECTORS_PER_FAT]
         shl bx, SECTOR_SHIFT
         add bx, LAYOUT_FAT_BUFFER
-        mov [bounce], bx                ; bounce buffer: right after the FAT
-        mov ax, LAYOUT_FAT_BUFFER + LAYOUT_FAT_BUFFER_SIZE
-        sub ax, bx
-        shr ax, SECTOR_SHIFT
+        mov [dir_buffer], bx            ; root-directory sectors: after the FAT
+        ; Clusters per run; a run has at least one (a FAT cluster is at
+        ; most 128 sectors, 64 KiB: the size of the disk read buffer).
+        mov ax, RUN_MAX_SECTORS
         xor dx, dx
         div word [cluster_sectors]
-        mov [bounce_clusters], ax
+        mov [run_max_clusters], ax
 
         call find_kernel_entry          ; DI = directory entry
 
@@ -134,19 +144,20 @@ fat_geometry:
         mov [cluster_sectors], ax
         ret
 
-; find_kernel_entry: DI = root directory entry of KERNEL.BIN (in the bounce
-; buffer), else halt. Reads the root directory a sector at a time; stops at
-; the end marker; skips deleted entries, directories and labels.
+; find_kernel_entry: DI = root directory entry of KERNEL.BIN (in the FAT
+; buffer, after the FAT), else halt. Reads the root directory a sector at a
+; time; stops at the end marker; skips deleted entries, directories and
+; labels.
 find_kernel_entry:
         mov ax, [root_lba]
 .next_sector:
         cmp ax, [data_lba]              ; the data area follows the root
         jae .missing
         mov cx, 1
-        mov bx, [bounce]
+        mov bx, [dir_buffer]
         call read_sectors
         inc ax
-        mov di, [bounce]
+        mov di, [dir_buffer]
         mov dx, SECTOR_SIZE / DIR_ENTRY_SIZE
 .scan:
         cmp byte [di], DIR_END
@@ -173,7 +184,8 @@ find_kernel_entry:
         ret
 
 ; read_cluster_run: read the longest run of consecutive clusters that fits
-; the bounce buffer, copy its useful bytes to [destination], advance.
+; a run (run_max_clusters) into the disk read buffer, copy its useful bytes
+; to [destination], advance.
 read_cluster_run:
         mov ax, [cluster]
         call check_cluster
@@ -181,7 +193,7 @@ read_cluster_run:
         mov word [run_length], 1
 .extend:
         mov ax, [run_length]
-        cmp ax, [bounce_clusters]
+        cmp ax, [run_max_clusters]
         jae .read
         movzx eax, ax
         movzx edx, word [cluster_sectors]
@@ -211,8 +223,12 @@ read_cluster_run:
         mul word [cluster_sectors]
         mov cx, ax
         pop ax
-        mov bx, [bounce]
+        push es
+        push word DISK_BUFFER_SEGMENT   ; ES:BX = the disk read buffer
+        pop es
+        xor bx, bx
         call read_sectors
+        pop es                          ; segment 0 again, for the copy
         ; Copy min(run bytes, bytes left) to the destination above 1 MiB.
         movzx ecx, word [run_length]
         movzx eax, word [cluster_sectors]
@@ -224,7 +240,7 @@ read_cluster_run:
 .copy:
         sub [bytes_left], ecx
         call unreal_enter               ; interrupts off for the copy
-        movzx esi, word [bounce]
+        mov esi, LAYOUT_DISK_BUFFER_ADDR
         mov edi, [destination]
         add [destination], ecx
         mov eax, ecx
@@ -289,5 +305,5 @@ cluster_sectors: dw 0
 cluster:        dw 0
 run_start:      dw 0
 run_length:     dw 0
-bounce:         dw 0
-bounce_clusters: dw 0
+dir_buffer:     dw 0
+run_max_clusters: dw 0

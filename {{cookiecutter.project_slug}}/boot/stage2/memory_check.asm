@@ -8,8 +8,8 @@
 ; does not account for it: INT 12h (KiB of conventional memory the BIOS
 ; leaves free; option ROMs' reservations start there too) and the EBDA
 ; segment in the BIOS data area at 0x40E (0 or a value at or above 640 KiB
-; means none). The FAT and E820 buffers, stage2 and its stack, the boot page
-; tables and the PMM bootstrap pages must end at or below it.
+; means none). The FAT, E820 and disk read buffers, stage2 and its stack,
+; the boot page tables and the PMM bootstrap pages must end at or below it.
 ;
 ; INT 15h AH=88h returns the KiB of contiguous memory from 1 MiB up (capped
 ; near 64 MiB, plenty for this check). It is asked before the E820 map
@@ -41,6 +41,7 @@
 %endmacro
 low_area LAYOUT_FAT_BUFFER + LAYOUT_FAT_BUFFER_SIZE
 low_area LAYOUT_E820_BUFFER + LAYOUT_E820_BUFFER_SIZE
+low_area LAYOUT_DISK_BUFFER_ADDR + LAYOUT_DISK_BUFFER_SIZE
 low_area LAYOUT_STAGE2_STACK_TOP
 low_area LAYOUT_BOOT_PAGE_TABLES + LAYOUT_BOOT_PAGE_TABLES_SIZE
 low_area LAYOUT_PMM_BOOTSTRAP + LAYOUT_PMM_BOOTSTRAP_SIZE
