@@ -1013,20 +1013,35 @@ def _region_ref(r, raw):
 
 
 def _move_hint(mover, other):
-    """A value of mover's first parameter that clears other."""
+    """Values of mover's first parameter that clear other and stay in
+    mover's window (where it has one: its window rule)."""
     spec, name = mover.spec, mover.params[0]
+    low, high = _window(spec) or (0, TOP)
+
+    def fits(start):
+        # A "start" region runs from its base to a fixed end: its size
+        # follows the base, so only the base has to be in the window.
+        size = mover.size if spec.shift != "start" else 1
+        return start >= low and start + size <= high
+
+    options = []
     if spec.shift == "top":
         above = align_up(other.end, spec.align) + mover.size
-        below = align_down(other.start, spec.align)
-        text = "set %s to %s or above" % (name, hx(above))
-        if below - mover.size >= 0:
-            text += ", or to %s or below" % hx(below)
-        return text
-    above = align_up(other.end, spec.align)
-    text = "set %s to %s or above (past the %s)" % (name, hx(above), other.name)
-    if spec.shift == "move" and other.start - mover.size >= 0:
-        text += ", or to %s or below" % hx(align_down(other.start - mover.size, spec.align))
-    return text
+        below = align_down(min(other.start, high), spec.align)
+        if fits(above - mover.size):
+            options.append("%s or above" % hx(above))
+        if below - mover.size >= 0 and fits(below - mover.size):
+            options.append("%s or below" % hx(below))
+    else:
+        above = align_up(max(other.end, low), spec.align)
+        if fits(above):
+            options.append("%s or above (past the %s)" % (hx(above), other.name))
+        below = align_down(min(other.start, high) - mover.size, spec.align)
+        if spec.shift == "move" and min(other.start, high) >= mover.size and fits(below):
+            options.append("%s or below" % hx(below))
+    if not options:
+        return "move %s clear of the %s, within %s" % (name, other.name, rng(low, high))
+    return "set %s to %s" % (name, ", or to ".join(options))
 
 
 def _pick_mover(a, b, raw):

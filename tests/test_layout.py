@@ -363,6 +363,17 @@ def test_kernel_load_min_names_both_ends():
 
 # ---------------------------------------------------------------- overlaps
 
+def test_overlap_hint_stays_in_the_movers_window():
+    """The overlap message's suggested value keeps the moved region inside
+    its own window rule: a disk buffer on the VGA/ROM hole is told to move
+    down below the EBDA bound, not up past the hole, and the value given is
+    accepted."""
+    hits = found("phys-overlap", "disk_buffer_addr", disk_buffer_addr="0xA0000")
+    message = [v for v in hits if v.other == "VGA/ROM hole"][0].message
+    assert message.endswith("set disk_buffer_addr to 0x80000 or below"), message
+    assert violations(disk_buffer_addr="0x80000") == []
+
+
 def test_overlap_names_both_regions():
     """An overlap message names both regions, both parameters, both ranges and the shared phases."""
     hits = [v for v in found("phys-overlap", "stage2_addr", stage2_addr="0x9000", fat_buffer_addr="0x7E00") if v.other == "FAT buffer"]
