@@ -34,9 +34,9 @@ __attribute__((noreturn)) void kmain(struct boot_info *info);
 
 // The ready line's tick count is measured over this many timer periods,
 // timed by the TSC (whose rate was measured with the timer's): enough that
-// a dead timer, or one at twice or half its rate, shows; few enough not to
-// slow the boot (5 ms at the default 1000 Hz, spent while the other CPUs
-// wait out the 10 ms after INIT). The self-tests measure the rate closely.
+// a dead timer, or one at twice its rate, shows; few enough not to slow the
+// boot (5 ms at the default 1000 Hz, spent while the other CPUs wait out
+// the 10 ms after INIT). The self-tests measure the rate closely.
 #define TICK_CHECK_PERIODS 5
 #define US_PER_SECOND      1000000u
 
