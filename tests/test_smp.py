@@ -50,6 +50,9 @@ def test_qemu_starts_every_cpu(project, machine, cpus, threads):
     passed, log = boot(project, machine=machine, cpus=cpus, extra=["-accel", "tcg,thread=" + threads])
     assert passed, log[-5000:]
     assert_all_online(log, cpus)
+    # QEMU's MADT has one local APIC NMI entry: LINT1 of every processor.
+    assert "[lapic] LINT0 masked, LINT1 NMI, active high (the MADT's NMI entries)" in log
+    assert "LINT1 0x400: as wired" in log and "LINT1 0x10000: as wired" in log
 
 
 def test_bochs_starts_four_cpus(project):
@@ -57,6 +60,8 @@ def test_bochs_starts_four_cpus(project):
     passed, log = boot(project, emulator="bochs", cpus=4)
     assert passed, log[-5000:]
     assert_all_online(log, 4)
+    # Bochs's MADT lists no NMI entry: LINT1 by default, on the boot CPU.
+    assert "LINT1 NMI, active high (no MADT NMI entry: the PC's wiring)" in log
 
 
 def test_cpus_beyond_the_maximum_stay_halted(tmp_path):

@@ -158,6 +158,15 @@ add_conventional:
         xor eax, eax
         jmp e820_add_usable
 
+; add_low_ranges: what both fallbacks report, as usable RAM: [0, the EBDA)
+; and e801_low_kib KiB from 1 MiB.
+add_low_ranges:
+        call add_conventional
+        mov eax, ONE_MIB
+        movzx ecx, word [e801_low_kib]
+        shl ecx, KIB_SHIFT
+        jmp e820_add_usable
+
 ; e801_collect: the map from INT 15h AX=E801h; CF set if the BIOS has none.
 e801_collect:
         mov ax, E801_FUNCTION
@@ -181,11 +190,7 @@ e801_collect:
         mov [e801_high_blocks], dx
         mov si, msg_e801
         call print_line
-        call add_conventional
-        mov eax, ONE_MIB
-        movzx ecx, word [e801_low_kib]
-        shl ecx, KIB_SHIFT
-        call e820_add_usable
+        call add_low_ranges
         mov eax, SIXTEEN_MIB
         movzx ecx, word [e801_high_blocks]
         shl ecx, BLOCK_64K_SHIFT
@@ -208,11 +213,7 @@ old_ext_memory_collect:
         mov [e801_low_kib], ax
         mov si, msg_88h
         call print_line
-        call add_conventional
-        mov eax, ONE_MIB
-        movzx ecx, word [e801_low_kib]
-        shl ecx, KIB_SHIFT
-        call e820_add_usable
+        call add_low_ranges
         clc
         ret
 .none:

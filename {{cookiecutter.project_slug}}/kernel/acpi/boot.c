@@ -186,37 +186,46 @@ madt_lint_nmi(unsigned lint, bool *active_low)
          acpi_madt_lint_nmi(&acpi.madt, lapic_id(), lint, active_low);
 }
 
+// This CPU's two pins, as acpi_wire_lints sets them; true when the MADT
+// named the NMI pin (else LINT1 is taken, the PC's wiring).
+static bool
+lint_wiring(bool boot_cpu, enum lapic_lint pins[2])
+{
+  bool low[2] = {false, false};
+  bool nmi[2] = {madt_lint_nmi(0, &low[0]), madt_lint_nmi(1, &low[1])};
+  bool named = nmi[0] || nmi[1];
+
+  if (!named)
+    nmi[1] = true;
+  for (unsigned i = 0; i < 2; i++)
+    pins[i] = !boot_cpu || !nmi[i] ? LAPIC_LINT_MASKED
+              : low[i]             ? LAPIC_LINT_NMI_ACTIVE_LOW
+                                   : LAPIC_LINT_NMI_ACTIVE_HIGH;
+  return named;
+}
+
 enum lapic_lint
 acpi_wire_lint(unsigned lint, bool boot_cpu)
 {
-  bool low0 = false, low1 = false;
-  bool nmi0 = madt_lint_nmi(0, &low0), nmi1 = madt_lint_nmi(1, &low1);
+  enum lapic_lint pins[2];
 
-  if (!boot_cpu)
-    return LAPIC_LINT_MASKED;
-  if (!nmi0 && !nmi1)
-    return lint == 1 ? LAPIC_LINT_NMI_ACTIVE_HIGH : LAPIC_LINT_MASKED;
-  if (!(lint == 0 ? nmi0 : nmi1))
-    return LAPIC_LINT_MASKED;
-  return (lint == 0 ? low0 : low1) ? LAPIC_LINT_NMI_ACTIVE_LOW
-                                   : LAPIC_LINT_NMI_ACTIVE_HIGH;
+  lint_wiring(boot_cpu, pins);
+  return pins[lint];
 }
 
 void
 acpi_wire_lints(bool boot_cpu)
 {
-  enum lapic_lint lint0 = acpi_wire_lint(0, boot_cpu);
-  enum lapic_lint lint1 = acpi_wire_lint(1, boot_cpu);
-  bool low;
+  enum lapic_lint pins[2];
+  bool named = lint_wiring(boot_cpu, pins);
 
-  lapic_set_lint(0, lint0);
-  lapic_set_lint(1, lint1);
+  lapic_set_lint(0, pins[0]);
+  lapic_set_lint(1, pins[1]);
   if (boot_cpu)
     kprintf("[lapic] LINT0 %s, LINT1 %s (%s); the other CPUs mask both\n",
-            lint_name(lint0), lint_name(lint1),
-            madt_lint_nmi(0, &low) || madt_lint_nmi(1, &low)
-                ? "the MADT's NMI entries"
-                : "no MADT NMI entry: the PC's wiring");
+            lint_name(pins[0]), lint_name(pins[1]),
+            named ? "the MADT's NMI entries"
+                  : "no MADT NMI entry: the PC's wiring");
 }
 
 unsigned

@@ -231,15 +231,23 @@ ap_panics(void)
   panic("fault_inject: ap_panic on cpu %u", cpu_index());
 }
 
+// Run `work` on CPU 1 (a fault case that needs a second CPU: CPUS=2) and
+// wait for it; the fault it raises stops this CPU with an NMI first.
+static void
+run_on_cpu1(const char *name, void (*work)(void))
+{
+  if (smp_cpus_online() < 2) {
+    kprintf("[fault] %s: needs a second CPU (CPUS=2)\n", name);
+    return;
+  }
+  smp_run_on(1, work);
+  smp_wait_idle(1); // stopped by cpu 1's NMI before this returns
+}
+
 static void
 fault_ap_panic(void)
 {
-  if (smp_cpus_online() < 2) {
-    kprintf("[fault] ap_panic: needs a second CPU (CPUS=2)\n");
-    return;
-  }
-  smp_run_on(1, ap_panics);
-  smp_wait_idle(1); // stopped by cpu 1's NMI before this returns
+  run_on_cpu1("ap_panic", ap_panics);
 }
 
 // The same overflow on an AP: its own stack's guard page faults, and the
@@ -247,12 +255,7 @@ fault_ap_panic(void)
 static void
 fault_ap_stack_overflow(void)
 {
-  if (smp_cpus_online() < 2) {
-    kprintf("[fault] ap_stack_overflow: needs a second CPU (CPUS=2)\n");
-    return;
-  }
-  smp_run_on(1, fault_stack_overflow);
-  smp_wait_idle(1); // stopped by cpu 1's NMI before this returns
+  run_on_cpu1("ap_stack_overflow", fault_stack_overflow);
 }
 
 static const struct fault faults[] = {
