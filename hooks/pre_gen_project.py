@@ -143,6 +143,7 @@ PD_SPAN = GIB                           # one page directory maps 1 GiB
 HIGHER_HALF = 0xFFFF800000000000       # canonical kernel half
 PML4_SLOT_SIZE = 1 << 39                # one PML4 entry maps 512 GiB
 FIRST_KERNEL_SLOT = 256                 # PML4 entries 256..511 map the higher half
+PAGE_TABLE_FREE_SLOTS = 3               # recursive map, staging, self-test scratch
 LAPIC_PAGE_SIZE = PAGE
 # SMP: the AP trampoline is the STARTUP IPI's page (real-mode code and the
 # values the kernel hands the APs), then a PML4, PDPT and PD that map it 1:1
@@ -322,9 +323,10 @@ RULES = (
          "FBA and per-CPU area do not overlap.", "Each area's page-table entries belong to one owner.",
          ("kernel_virt_base", "pmm_area_base", "acpi_area_base", "automap_base", "lapic_virt_addr", "fba_base",
           "percpu_area_base")),
-    Rule("page-table-slot", "At least two higher-half PML4 slots (512 GiB each) are free of every virtual area.",
-         "The kernel reaches its page tables through a recursive PML4 entry in the highest free slot, and "
-         "zeroes each new table through the next free one before linking it.",
+    Rule("page-table-slot", "At least three higher-half PML4 slots (512 GiB each) are free of every virtual area.",
+         "The kernel reaches its page tables through a recursive PML4 entry in the highest free slot and "
+         "zeroes each new table through the next free one before linking it; the self-tests (make test) map "
+         "their scratch pages in a third.",
          ("pmm_area_size", "fba_size", "automap_size")),
     Rule("pmm-area-min", "pmm_area_size is at least 2M.", "The PMM keeps the area's last page unmapped as a "
          "guard and needs room before it.", ("pmm_area_size",)),
@@ -1246,14 +1248,15 @@ def _check_page_table_slot(v, raw):
     regions = virt_regions(v)
     if len(regions) < len(VIRT_REGIONS) - (0 if v.get("automap_enabled") is True else 1):
         return []      # an area did not parse; it has its own violation
-    if len(free_slots(v)) >= 2:
+    if len(free_slots(v)) >= PAGE_TABLE_FREE_SLOTS:
         return []
     biggest = max((r for r in regions if len(r.spec.params) > 1), key=lambda r: r.size)
     param = biggest.spec.params[1]
     return [_v(v, raw, param, "page-table-slot",
                "the virtual areas leave %d of the 256 higher-half PML4 slots (512 GiB each) free; the kernel "
-               "needs two, for its recursive page-table mapping and for zeroing new tables: make the %s "
-               "smaller" % (len(free_slots(v)), biggest.name))]
+               "needs %d, for its recursive page-table mapping, for zeroing new tables and for the self-tests' "
+               "scratch pages: make the %s smaller"
+               % (len(free_slots(v)), PAGE_TABLE_FREE_SLOTS, biggest.name))]
 
 
 def _check_mbr_window(v, raw):
