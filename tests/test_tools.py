@@ -170,6 +170,7 @@ def test_template_benchmark_runs():
     rows = [r"%s, %s: boot to `ready` \| [\d.]+ s \| [\d.]+ s \| [\d.]+" % (emulator, medium)
             for emulator in ("QEMU", "Bochs") for medium in ("floppy", r"hard disk \(IDE\)", "CD")]
     for row in rows + [r"QEMU \+ OVMF \(q35\): boot to `ready` .*\| [\d.]+ s \| [\d.]+ s \| [\d.]+",
+                       r"boot to the kernel's first line \(the loader's share\) \| [\d.]+ s \| [\d.]+ s",
                        r"8 GiB \| [\d.]+ s", r"generate \+ build \(make -j2\) \| [\d.]+ s",
                        r"kernel +\d+ +\d+ +[\d.]+%", r"mbr +\d+ +440 +[\d.]+%",
                        r"pmm alloc\+free .*: [\d.]+ ns/op"]:
