@@ -12,7 +12,7 @@
 #define IDT_LAPIC_TIMER       0x30 // local APIC timer (lapic_timer.c)
 #define IDT_AP_TIMER          0x31 // the other CPUs' timers (smp/ap.c)
 #define IDT_TLB_SHOOTDOWN     0xF0 // flush a page (smp/shootdown.c)
-#define IDT_SHOOTDOWN_DONE    0xF1 // every CPU flushed: wake the initiator
+#define IDT_WAKE              0xF1 // ends a CPU's HLT, nothing else (smp.c)
 #define IDT_LAPIC_ERROR       0xFE // local APIC error (lapic.c)
 // Local APIC spurious vector: low 4 bits all ones suit P6-era APICs too
 // (SDM 10.9).

@@ -35,17 +35,7 @@ shootdown_interrupt(struct trap_frame *frame)
   (void)frame;
   tlb_flush_page(__atomic_load_n(&shootdown_va, __ATOMIC_ACQUIRE));
   if (__atomic_sub_fetch(&shootdown_pending, 1, __ATOMIC_ACQ_REL) == 0)
-    lapic_send_ipi(shootdown_initiator,
-                   LAPIC_ICR_FIXED | LAPIC_ICR_ASSERT | IDT_SHOOTDOWN_DONE);
-  lapic_eoi();
-  return true;
-}
-
-// Only wakes the initiator from its HLT.
-static bool
-shootdown_done_interrupt(struct trap_frame *frame)
-{
-  (void)frame;
+    smp_wake(shootdown_initiator);
   lapic_eoi();
   return true;
 }
@@ -54,7 +44,6 @@ void
 shootdown_init(void)
 {
   trap_set_handler(IDT_TLB_SHOOTDOWN, shootdown_interrupt);
-  trap_set_handler(IDT_SHOOTDOWN_DONE, shootdown_done_interrupt);
   paging_set_remote_flush(tlb_shootdown);
 }
 
@@ -88,7 +77,7 @@ tlb_shootdown(uint64_t va)
         panic("tlb_shootdown: %u of %u CPUs did not flush %p within %u us",
               __atomic_load_n(&shootdown_pending, __ATOMIC_RELAXED), sent,
               (void *)va, SHOOTDOWN_WAIT_US);
-      cpu_wait_for_interrupt(); // the done IPI, or this CPU's timer
+      cpu_wait_for_interrupt(); // the wake IPI, or this CPU's timer
     }
   interrupts_enable();
   shootdowns++;

@@ -17,6 +17,7 @@
 #include "arch/cpu_local.h"
 #include "arch/cpu_regs.h"
 #include "arch/x86.h"
+#include "cpu/idt.h"
 #include "cpu/trap.h"
 #include "cpu/tsc.h"
 #include "dev/lapic.h"
@@ -67,11 +68,27 @@ smp_cpu_slots(void)
 }
 
 void
+smp_wake(uint32_t apic_id)
+{
+  lapic_send_ipi(apic_id, LAPIC_ICR_FIXED | LAPIC_ICR_ASSERT | IDT_WAKE);
+}
+
+// Its work is done by arriving: the CPU leaves HLT.
+static bool
+smp_wake_interrupt(struct trap_frame *frame)
+{
+  (void)frame;
+  lapic_eoi();
+  return true;
+}
+
+void
 smp_mark_online(struct cpu *cpu)
 {
   cpu->online_tsc = rdtsc();
   __atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
-  __atomic_fetch_add(&online, 1, __ATOMIC_ACQ_REL);
+  if (__atomic_add_fetch(&online, 1, __ATOMIC_ACQ_REL) == slots)
+    smp_wake(smp_apic_ids[0]); // the boot CPU halts until the last is up
 }
 
 // The boot CPU moves its GS base to its struct cpu in the per-CPU area.
@@ -185,7 +202,7 @@ smp_start_aps(uint8_t vector)
   tsc_wait_us(STARTUP_WAIT_US);
   uint64_t limit = tsc_cycles(ONLINE_WAIT_US), begin = rdtsc();
   while (!smp_all_online() && rdtsc() - begin < limit)
-    cpu_wait_for_interrupt(); // the BSP's own timer wakes it
+    cpu_wait_for_interrupt(); // the last AP wakes it, else its own timer
 }
 
 // Another CPU ends the run: halt. Any other NMI is reported as before.
@@ -225,6 +242,7 @@ void
 smp_send_init(void)
 {
   smp_boot_cpu();
+  trap_set_handler(IDT_WAKE, smp_wake_interrupt);
   shootdown_init();
   unsigned aps = smp_assign_cpus();
   if (aps == 0) {

@@ -30,7 +30,14 @@ void smp_wait_idle(unsigned index);
 // Also installed: kernel_finish (a panic, a fatal trap, the end of a test
 // run) first stops the other CPUs with an NMI, and logs how many halted.
 
-// Called by ap.c when this AP is ready: counts it as online.
+// Send IDT_WAKE to the CPU with APIC id `apic_id`: an interrupt whose
+// handler does nothing, to end the HLT of a CPU waiting for others (the
+// boot CPU for the last AP, a TLB shootdown's initiator for the last CPU
+// to flush).
+void smp_wake(uint32_t apic_id);
+
+// Called by ap.c when this AP is ready: counts it as online, and wakes the
+// boot CPU if it is the last.
 struct cpu;
 void smp_mark_online(struct cpu *cpu);
 
