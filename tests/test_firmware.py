@@ -1,6 +1,6 @@
 """The kernel on firmware that leaves the CPU otherwise than QEMU's and Bochs's
 BIOSes do: the local APIC in x2APIC mode, moved, or software-disabled; a
-reprogrammed PAT; no local APIC at all.
+reprogrammed PAT; no local APIC at all; an HPET that stops.
 
 The emulators' BIOSes always hand over an enabled xAPIC at 0xFEE00000 and
 the reset PAT, so a test build made with -DFIRMWARE_<STATE> puts the state
@@ -117,3 +117,20 @@ def test_normal_boot_reports_pat_and_apic_mode(default_project):
                        expect="this kernel needs a local APIC for its timer")
     assert passed, log[-3000:]
     assert "CPUID reports no local APIC" in log
+
+
+def test_hpet_that_stops_leaves_calibration_to_the_pit(tmp_path):
+    """An HPET that counted when hpet_init looked, then stopped (an SMI
+    handler or a chipset fault can clear its enable bit): calibration sees
+    it stand still, says so and measures against the PIT; the timer runs at
+    its rate. Without a PIT as well, the kernel halts and names both."""
+    project = firmware_project(tmp_path, "HPET_STOPS")
+    log = passed_run(project, "qemu")
+    assert "[firmware] test build: HPET main counter stopped" in log
+    assert "[hpet] the HPET does not count: no calibration against it" in log
+    assert "[pit] 3 runs of 596 PIT ticks (499 us)" in log
+    assert "[lapic] timer calibrated against the PIT" in log
+    passed, log = boot(project, machine="pc,pit=off",
+                       expect="no clock to calibrate the LAPIC timer against (the HPET stopped, "
+                              "and the PIT does not count)")
+    assert passed, log[-3000:]

@@ -74,6 +74,9 @@ kmain(struct boot_info *info)
   acpi_wire_lints(true);            // external NMIs: LINT1, or the MADT's pin
   smp_send_init(); // INIT to every other CPU in the MADT: 10 ms from now...
   hpet_init(acpi_hpet_address(), acpi_hpet_page()); // if ACPI lists one
+#if defined(KERNEL_TEST)
+  firmware_pretend_clocks(); // test builds: an HPET that stops
+#endif
   lapic_timer_start(LAYOUT_LAPIC_TIMER_HZ); // calibrated: HPET, else PIT
   interrupts_enable();
   uint64_t ticks = lapic_ticks_during(TICK_CHECK_PERIODS * US_PER_SECOND /

@@ -46,6 +46,14 @@ hpet_usable(void)
   return hz != 0;
 }
 
+void
+hpet_disable(void)
+{
+  uint32_t config = mmio_read32(hpet, HPET_REG_CONFIG);
+
+  mmio_write32(hpet, HPET_REG_CONFIG, config & ~HPET_CONFIG_ENABLE);
+}
+
 static bool
 hpet_counts(void)
 {

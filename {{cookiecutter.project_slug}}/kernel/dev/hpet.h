@@ -18,4 +18,9 @@ uint64_t hpet_hz(void);
 uint32_t hpet_counter32(void);
 bool hpet_usable(void);
 
+// Clear the enable bit: the main counter stops where it is. Firmware or a
+// faulty chipset can do this behind the kernel's back; test builds do it
+// to check that calibration notices (test/firmware.c).
+void hpet_disable(void);
+
 #endif

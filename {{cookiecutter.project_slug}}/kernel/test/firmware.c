@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "arch/cpu_regs.h"
+#include "dev/hpet.h"
 #include "dev/lapic_mode.h"
 #include "dev/lapic_regs.h"
 #include "dev/mmio.h"
@@ -62,5 +63,16 @@ firmware_pretend_devices(void)
       mmio_write32(apic, LAPIC_REG_SVR, svr_disabled);
   }
   kprintf("[firmware] test build: local APIC software-disabled\n");
+#endif
+}
+
+void
+firmware_pretend_clocks(void)
+{
+#ifdef FIRMWARE_HPET_STOPS
+  if (hpet_usable()) {
+    hpet_disable();
+    kprintf("[firmware] test build: HPET main counter stopped\n");
+  }
 #endif
 }

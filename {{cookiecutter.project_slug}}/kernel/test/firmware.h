@@ -12,6 +12,8 @@
 //                       (IA32_APIC_BASE), so the MADT's address is stale
 //   FIRMWARE_APIC_SOFT_OFF  the local APIC software-disabled (SVR bit 8
 //                       clear), as it is after reset
+//   FIRMWARE_HPET_STOPS the HPET's main counter stopped once the kernel has
+//                       seen it count (an SMI handler or a chipset fault)
 // Logs what it did with a [firmware] prefix. Call first thing in kmain,
 // after console_init; does nothing in a build without such a define.
 void firmware_pretend(void);
@@ -19,5 +21,10 @@ void firmware_pretend(void);
 // The states that need device mappings (FIRMWARE_APIC_SOFT_OFF): call
 // after mmio_init, before lapic_init.
 void firmware_pretend_devices(void);
+
+// The clocks' states (FIRMWARE_HPET_STOPS: the HPET's main counter stopped
+// after hpet_init saw it count, so the LAPIC timer's calibration finds a
+// clock standing still): call after hpet_init, before lapic_timer_start.
+void firmware_pretend_clocks(void);
 
 #endif
