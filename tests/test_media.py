@@ -306,6 +306,65 @@ def test_read_errors_name_the_drive_and_the_lba(project, tmp_path):
         halted(project, image, message, blkdebug=blkdebug(tmp_path, lba))
 
 
+def test_a_bad_sector_inside_a_run_is_named(project, tmp_path):
+    """Stage1 reads STAGE2.BIN in runs, one BIOS call each. When a run's call
+    fails, it reads the run again a sector at a time, so the message names
+    the bad sector, not the run's first."""
+    image = built(project, "disk.img")
+    bad = file_lba(image, "STAGE2.BIN") + 3
+    halted(project, image, "stage1: disk error on drive 0x80 at LBA 0x%08X" % bad,
+           blkdebug=blkdebug(tmp_path, bad))
+
+
+def ata_reads(trace):
+    """(first LBA, sectors) of each ATA READ SECTORS command in a QEMU trace
+    of ide_exec_cmd and ide_sector_read: SeaBIOS issues one per INT 13h read."""
+    reads = []
+    for line in trace.splitlines():
+        if "ide_exec_cmd" in line and line.rstrip().endswith("cmd 0x20"):
+            reads.append([None, 0])
+        elif "ide_sector_read" in line and reads:
+            sector = int(line.split("sector=")[1].split()[0])
+            if reads[-1][0] is None:
+                reads[-1][0] = sector
+            reads[-1][1] += 1
+    return [tuple(read) for read in reads]
+
+
+def test_each_file_is_read_in_few_bios_calls(project, tmp_path):
+    """A BIOS call costs far more than a sector, so with the extensions each
+    loader reads a file in as few calls as it can. QEMU's IDE trace shows
+    every read of a disk boot: the MBR (by the BIOS), the partition's boot
+    sector (by the MBR), stage1's second sector, a root directory sector,
+    the FAT and STAGE2.BIN (one call each, by stage1), the root directory
+    sector again and KERNEL.BIN in runs of 31 clusters (by stage2)."""
+    image = built(project, "disk.img")
+    with open(image, "rb") as f:
+        f.seek(PARTITION_LBA * SECTOR)
+        bpb = f.read(SECTOR)
+    reserved, = struct.unpack_from("<H", bpb, 14)
+    fat_sectors, = struct.unpack_from("<H", bpb, 22)
+    cluster_bytes = bpb[13] * SECTOR
+    root = PARTITION_LBA + sum(volume_sectors(image, PARTITION_LBA)[:2])
+    stage2_size = os.path.getsize(os.path.join(project, "build", "test", "boot", "stage2.bin"))
+    kernel_size = os.path.getsize(os.path.join(project, "build", "test", "kernel", "kernel.bin"))
+    expected = [(0, 1), (PARTITION_LBA, 1), (PARTITION_LBA + 1, 1), (root, 1),
+                (PARTITION_LBA + reserved, fat_sectors),
+                (file_lba(image, "STAGE2.BIN"), -(-stage2_size // cluster_bytes) * cluster_bytes // SECTOR),
+                (root, 1)]
+    kernel, run = file_lba(image, "KERNEL.BIN"), 31 * cluster_bytes
+    for offset in range(0, kernel_size, run):
+        size = min(run, -(-(kernel_size - offset) // cluster_bytes) * cluster_bytes)
+        expected.append((kernel + offset // SECTOR, size // SECTOR))
+    trace = str(tmp_path / "ide.trace")
+    passed, log = boot(project, image=image, expect="\nready: ",
+                       options=["--media", "disk", "--qemu-log", trace],
+                       extra=["-trace", "ide_exec_cmd", "-trace", "ide_sector_read"])
+    assert passed, log[-3000:]
+    with open(trace) as f:
+        assert ata_reads(f.read()) == expected
+
+
 def test_file_beyond_chs_reach_without_extensions(project, tmp_path):
     """Without the extensions, a KERNEL.BIN past the last cylinder the BIOS
     reports (19 cylinders of 4 x 32 here, SeaBIOS keeping one back) is

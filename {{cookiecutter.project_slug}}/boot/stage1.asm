@@ -5,7 +5,8 @@
 ; loads sector 0 to 0x7C00 and jumps to it with the boot drive in DL. Sector 0
 ; learns how to read the drive and loads sector 1 (reserved sector 1 of the
 ; volume) into the last 512 bytes of the FAT buffer. Sector 1 finds STAGE2.BIN
-; in the root directory, loads it cluster by cluster to LAYOUT_STAGE2_ADDR and
+; in the root directory, loads it to LAYOUT_STAGE2_ADDR (with the extensions,
+; the FAT in one call and each run of consecutive clusters in another) and
 ; jumps there with the boot drive still in DL, the BPB still at 0x7C00 and the
 ; first FAT at LAYOUT_FAT_BUFFER.
 ;
@@ -52,7 +53,9 @@
 %define ATTR_SKIP         0x18      ; directories and volume labels
 %define DIR_END           0x00      ; first name byte: no more entries
 %define DIR_DELETED       0xE5      ; first name byte: deleted entry
+%define FAT12_BAD         0xFF0     ; this cluster value and above are no data cluster
 %define FAT12_EOC         0xFF8     ; this cluster value and above end a chain
+%define EDD_MAX_SECTORS   127       ; the most an AH=42h call may ask of any BIOS
 %define READ_TRIES        3
 %define SECTOR_SIZE       512
 %define CHS_LAST_CYLINDER 1023      ; 10 bits of cylinder in INT 13h AH=02h
@@ -66,6 +69,9 @@
 %define PART2_MAGIC       0x3153    ; "S1" in the last two bytes of sector 1
 %if LAYOUT_STAGE2_END != 0x10000
   %error "stage1's room check assumes the stage2 area ends at 0x10000"
+%endif
+%if (LAYOUT_STAGE2_END - LAYOUT_STAGE2_ADDR) / SECTOR_SIZE > EDD_MAX_SECTORS || FAT_MAX_SECTORS > EDD_MAX_SECTORS
+  %error "read_run reads the FAT and a run of STAGE2.BIN in one AH=42h call each: at most 127 sectors"
 %endif
 
         bits 16
@@ -350,45 +356,52 @@ part2:
         mov ax, [bpb_reserved_sectors]
         mov cx, [bpb_sectors_per_fat]
         mov bx, LAYOUT_FAT_BUFFER
-        call read_sectors
+        call read_run
 
-        pop ax                          ; AX = current cluster
+        pop ax                          ; AX = STAGE2.BIN's first cluster
         mov bx, LAYOUT_STAGE2_ADDR
-.cluster:
-        push ax
-        ; The cluster must end at or below 0x10000: past it, BX would wrap
-        ; onto the interrupt vectors. The room left is -BX in 16 bits (0
-        ; once BX has wrapped).
-        xor ch, ch
-        mov cl, [bpb_sectors_per_cluster]
-        mov dx, cx
-        shl dx, 9
-        mov si, bx
-        neg si
-        cmp si, dx
-        jb .too_big
+.run:
+        ; A run: clusters that follow one another in the chain and on the
+        ; disk, read in one call. DX walks the chain from AX.
+        push ax                         ; the run's first cluster
+        mov dx, ax
+.extend:
+        mov ax, dx
+        call fat_next                   ; AX = the cluster after DX
+        inc dx
+        cmp ax, dx
+        jne .read
+        cmp ax, FAT12_BAD               ; a chain into the reserved values
+        jb .extend                      ; ends the run (and fails below)
+.read:
+        pop cx                          ; CX = the run's first cluster
+        push ax                         ; the cluster after the run
+        sub dx, cx                      ; DX = clusters in the run
         ; LBA = data_lba + (cluster - 2) * sectors_per_cluster. Data clusters
         ; are 2..0xFEF: anything else (0, 1, reserved, bad) wraps or lands
         ; above 0xFED here.
-        sub ax, 2
-        cmp ax, 0xFF0 - 2
+        sub cx, 2
+        cmp cx, FAT12_BAD - 2
         jae bad_fat
-        mul cx
+        movzx ax, byte [bpb_sectors_per_cluster]
+        mov di, ax
+        mul dx                          ; AX = sectors in the run
+        jc .too_big                     ; (CF: more than 16 bits)
+        xchg ax, cx
+        mul di
         add ax, [data_lba]
-        call read_sectors
-        ; Next cluster: 12-bit entry at FAT + cluster * 3 / 2.
-        pop ax
-        mov si, ax
-        shr si, 1
-        add si, ax
-        test al, 1
-        mov ax, [LAYOUT_FAT_BUFFER + si]
-        jz .even
-        shr ax, 4
-.even:
-        and ah, 0x0F
+        ; The run must end at or below 0x10000: past it, BX would wrap onto
+        ; the interrupt vectors. The room left is -BX in 16 bits (0 once BX
+        ; has wrapped).
+        mov si, bx
+        neg si
+        shr si, 9                       ; sectors of room
+        cmp cx, si
+        ja .too_big
+        call read_run
+        pop ax                          ; the cluster after the run
         cmp ax, FAT12_EOC
-        jb .cluster
+        jb .run
 
         mov dl, [boot_drive]
         jmp 0:LAYOUT_STAGE2_ADDR
@@ -398,6 +411,51 @@ part2:
 bad_fat:
         mov si, msg_bad_fat
         jmp fail
+
+; fat_next: AX = the FAT12 entry of cluster AX, the next cluster of its
+; chain: 12 bits at FAT + cluster * 3 / 2. Clobbers SI.
+fat_next:
+        mov si, ax
+        shr si, 1
+        add si, ax
+        test al, 1
+        mov ax, [LAYOUT_FAT_BUFFER + si]
+        jz .even
+        shr ax, 4
+.even:
+        and ah, 0x0F
+        ret
+
+; read_run: read_sectors, in one AH=42h call where the extensions are used
+; (a BIOS call costs far more than a sector; CX is at most 125 here, below
+; the 127 every EDD BIOS takes). Should that call fail, read_sectors reads
+; the run again a sector at a time, with its retries and a message naming
+; the very sector.
+read_run:
+        cmp byte [read_function], EDD_READ
+        jne read_sectors
+        pusha
+        mov bp, sp
+        call drive_lba                  ; DX:AX = sector on the drive
+        push byte 0                     ; disk address packet, as in
+        push byte 0                     ; read_sectors, for CX sectors
+        push dx
+        push ax
+        push es
+        push bx
+        push cx
+        push byte 16
+        mov si, sp
+        mov ah, EDD_READ
+        mov dl, [boot_drive]
+        int 0x13
+        mov sp, bp
+        popa
+        jc read_sectors
+        add ax, cx
+        shl cx, 9
+        add bx, cx
+        ret
 
 stage2_name:    db "STAGE2  BIN"
 msg_not_found:  db "no STAGE2.BIN", 0
