@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "../log_capture.h"
+
 #include "acpi/acpi.c"
 #include "acpi/hpet.c"
 #include "acpi/madt.c"
@@ -25,19 +27,6 @@
 
 static uint8_t *mem;       // heap-allocated, so ASan sees its bounds
 static uint64_t map_limit; // longest range the mapper accepts
-static char log_text[8192];
-
-int
-kprintf(const char *fmt, ...)
-{
-  va_list args;
-  size_t used = strlen(log_text);
-
-  va_start(args, fmt);
-  int n = vsnprintf(log_text + used, sizeof(log_text) - used, fmt, args);
-  va_end(args);
-  return n;
-}
 
 static const void *
 test_map(void *context, uint64_t phys, uint64_t length)

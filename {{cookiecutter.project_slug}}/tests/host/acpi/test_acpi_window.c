@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "../log_capture.h"
+
 #include "acpi/acpi.c"
 #include "acpi/area.c"
 #include "acpi/hpet.c"
@@ -34,20 +36,6 @@ struct sim {
   struct acpi_area area;
   struct acpi_mapper mapper;
 };
-
-static char log_text[16384];
-
-int
-kprintf(const char *fmt, ...)
-{
-  va_list args;
-  size_t used = strlen(log_text);
-
-  va_start(args, fmt);
-  int n = vsnprintf(log_text + used, sizeof(log_text) - used, fmt, args);
-  va_end(args);
-  return n;
-}
 
 static bool
 sim_map(void *context, uint64_t virt, uint64_t phys, uint64_t pages)
