@@ -307,13 +307,32 @@ def test_read_errors_name_the_drive_and_the_lba(project, tmp_path):
 
 
 def test_a_bad_sector_inside_a_run_is_named(project, tmp_path):
-    """Stage1 reads STAGE2.BIN in runs, one BIOS call each. When a run's call
-    fails, it reads the run again a sector at a time, so the message names
-    the bad sector, not the run's first."""
+    """Stage1 and stage2 read a file in runs, one BIOS call each. When a
+    run's call fails every try, they read on a sector at a time (stage2
+    says so: some BIOSes fail long reads), so the message names the bad
+    sector, not the run's first."""
     image = built(project, "disk.img")
     bad = file_lba(image, "STAGE2.BIN") + 3
     halted(project, image, "stage1: disk error on drive 0x80 at LBA 0x%08X" % bad,
            blkdebug=blkdebug(tmp_path, bad))
+    bad = file_lba(image, "KERNEL.BIN") + 5
+    log = halted(project, image, "stage2: disk read error (BIOS INT 13h failed 3 times) on drive "
+                                 "0x00000080 at LBA 0x%08X" % bad, blkdebug=blkdebug(tmp_path, bad))
+    assert "stage2: a read of several sectors failed 3 times: reading one sector a call" in log
+
+
+def test_a_bios_that_fails_long_reads_still_boots(project):
+    """Some BIOSes (their USB emulation among them) fail reads of many
+    sectors. LOADER_FAULT=LONG_READ_FAILS makes stage2's BIOS fail every
+    read of more than one sector: stage2 says so and reads KERNEL.BIN a
+    sector a call, from the disk and from the floppy."""
+    build = "build/test-loader-LONG_READ_FAILS"
+    make(project, "BUILD=" + build, "KERNEL_TEST=1", "LOADER_FAULT=LONG_READ_FAILS",
+         build + "/disk.img", build + "/floppy.img")
+    for name, media in (("disk.img", "disk"), ("floppy.img", "floppy")):
+        log = booted(project, os.path.join(project, build, name), media=media)
+        assert "stage2: a read of several sectors failed 3 times: reading one sector a call" in log
+        assert log.count("reading one sector a call") == 1, log[-3000:]
 
 
 def ata_reads(trace):

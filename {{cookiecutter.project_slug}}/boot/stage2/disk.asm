@@ -14,7 +14,9 @@
 ; Each request is split into BIOS calls: at track ends for CHS (a floppy
 ; read may not cross a track), at 127 sectors for AH=42h (the most every
 ; BIOS takes). Each call is tried READ_TRIES times, with a reset of the boot
-; drive between.
+; drive between. A call for several sectors that fails every try is made
+; again for its first sector alone, and every later call reads one sector:
+; a BIOS that fails long reads still boots, and a bad sector is named.
 
 %define BPB_BASE                0x7C00
 %define BPB_BYTES_PER_SECTOR    (BPB_BASE + 0x0B)   ; u16
@@ -39,6 +41,7 @@
 ; number no machine has makes the BIOS fail every read, which exercises the
 ; retries and the error message with a real BIOS error. NO_EDD: the loaders
 ; act as if the BIOS had no INT 13h extensions and read by CHS.
+; LONG_READ_FAILS: stage2's BIOS fails every read of more than one sector.
 %define NO_SUCH_DRIVE           0x7F
 
 ; disk_init: learn how to read the boot drive, and say so in the log.
@@ -130,14 +133,9 @@ read_sectors:
         jz .done
         mov [read_lba], eax
         mov [read_left], cx
-        cmp byte [disk_edd], 0
-        je .chs
         mov si, cx
-        cmp si, EDD_MAX_SECTORS
-        jbe .count
-        mov si, EDD_MAX_SECTORS
-        jmp .count
-.chs:
+        cmp byte [disk_edd], 0
+        jne .count
         ; track = LBA / spt; sector = LBA % spt + 1; head = track % heads;
         ; cylinder = track / heads, at most the last one the BIOS reported.
         xor edx, edx
@@ -159,6 +157,10 @@ read_sectors:
         mov [read_head], dl
         mov [read_cylinder], ax
 .count:
+        cmp si, [read_max]
+        jbe .capped
+        mov si, [read_max]
+.capped:
         mov [read_count], si
         mov byte [read_tries], READ_TRIES
 .try:
@@ -169,6 +171,17 @@ read_sectors:
         int 0x13
         dec byte [read_tries]
         jnz .try
+        cmp word [read_count], 1
+        je .failed
+        ; A call for several sectors failed every try. Some BIOSes fail
+        ; long reads (their USB emulation among them): from here on one
+        ; sector a call, which also names a bad sector exactly.
+        mov word [read_max], 1
+        mov si, msg_one_sector
+        call print_line
+        mov si, 1
+        jmp .count
+.failed:
         mov si, msg_disk_error
         mov di, msg_at_lba
         movzx eax, byte [read_drive]
@@ -203,6 +216,13 @@ bios_read:
         mov dl, NO_SUCH_DRIVE           ; fault-injection builds only
 %endif
         mov [read_drive], dl
+%ifdef INJECT_LONG_READ_FAILS
+        cmp word [read_count], 1        ; fault-injection builds only: a BIOS
+        je .one_sector                  ; that fails every read of more than
+        stc                             ; one sector
+        ret
+.one_sector:
+%endif
         cmp byte [disk_edd], 0
         je .chs
         mov ax, [read_count]
@@ -258,6 +278,7 @@ disk_spt:       dw 0
 disk_heads:     dw 0
 disk_last_cylinder: dw CHS_LAST_CYLINDER
 disk_edd:       db 0                    ; 1: read with AH=42h
+read_max:       dw EDD_MAX_SECTORS      ; sectors a call; 1 once a long read failed
                 align 4
 ; The disk address packet of AH=42h.
 dap:            db 16, 0                ; packet size, reserved
@@ -266,6 +287,7 @@ dap_buffer:     dw 0, 0                 ; offset, segment
 dap_lba:        dd 0, 0                 ; 64-bit LBA
 
 msg_disk_error: db "disk read error (BIOS INT 13h failed 3 times) on drive ", 0
+msg_one_sector: db "stage2: a read of several sectors failed 3 times: reading one sector a call", 0
 msg_at_lba:     db " at LBA ", 0
 msg_beyond_chs: db "without INT 13h extensions LBA ", 0
 msg_last_cylinder: db " lies beyond the BIOS's CHS geometry, whose last cylinder is ", 0
