@@ -47,14 +47,6 @@
 %define LCR_8N1           0x03      ; 8 data bits, no parity, 1 stop bit
 %define BAUD_115200       1         ; divisor of the 115200 Hz UART clock
 %define LSR_THR_EMPTY     0x20      ; ready for the next byte
-%define DIR_ENTRY_SIZE    32
-%define DIR_ATTR          11        ; offset of the attribute byte
-%define DIR_CLUSTER       26        ; offset of the first cluster (u16)
-%define ATTR_SKIP         0x18      ; directories and volume labels
-%define DIR_END           0x00      ; first name byte: no more entries
-%define DIR_DELETED       0xE5      ; first name byte: deleted entry
-%define FAT12_BAD         0xFF0     ; this cluster value and above are no data cluster
-%define FAT12_EOC         0xFF8     ; this cluster value and above end a chain
 %define EDD_MAX_SECTORS   127       ; the most an AH=42h call may ask of any BIOS
 %define READ_TRIES        3
 %define SECTOR_SIZE       512
@@ -295,6 +287,9 @@ last_cylinder:  dw CHS_LAST_CYLINDER
 ; ---- Sector 1: reserved sector 1 of the volume, run at PART2_ADDR --------
 section part2 follows=.text vstart=PART2_ADDR
 
+%include "fat12.inc"            ; the directory and FAT routines; sector 0
+                                ; jumps to part2, below them
+
 part2:
         ; A FAT that does not fit its buffer (FAT16 or larger) is not ours.
         cmp word [bpb_sectors_per_fat], FAT_MAX_SECTORS
@@ -324,26 +319,10 @@ part2:
         mov bx, LAYOUT_FAT_BUFFER
         call read_sectors
         mov di, LAYOUT_FAT_BUFFER
-        mov dx, SECTOR_SIZE / DIR_ENTRY_SIZE
-.scan:
-        mov al, [di]
-        cmp al, DIR_END
-        je .not_found
-        cmp al, DIR_DELETED
-        je .next
-        test byte [di + DIR_ATTR], ATTR_SKIP
-        jnz .next
         mov si, stage2_name
-        mov cx, 11
-        push di
-        repe cmpsb
-        pop di
+        call fat12_find_in_sector
         je .found
-.next:
-        add di, DIR_ENTRY_SIZE
-        dec dx
-        jnz .scan
-        jmp .next_sector
+        jnc .next_sector                ; the directory goes on
 .not_found:
         mov si, msg_not_found
         jmp fail
@@ -367,7 +346,7 @@ part2:
         mov dx, ax
 .extend:
         mov ax, dx
-        call fat_next                   ; AX = the cluster after DX
+        call fat12_next                 ; AX = the cluster after DX
         inc dx
         cmp ax, dx
         jne .read
@@ -411,20 +390,6 @@ part2:
 bad_fat:
         mov si, msg_bad_fat
         jmp fail
-
-; fat_next: AX = the FAT12 entry of cluster AX, the next cluster of its
-; chain: 12 bits at FAT + cluster * 3 / 2. Clobbers SI.
-fat_next:
-        mov si, ax
-        shr si, 1
-        add si, ax
-        test al, 1
-        mov ax, [LAYOUT_FAT_BUFFER + si]
-        jz .even
-        shr ax, 4
-.even:
-        and ah, 0x0F
-        ret
 
 ; read_run: read_sectors, in one AH=42h call where the extensions are used
 ; (a BIOS call costs far more than a sector; CX is at most 125 here, below

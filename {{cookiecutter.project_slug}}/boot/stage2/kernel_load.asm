@@ -10,16 +10,7 @@
 ; costs (a fixed overhead each, on top of the sectors), so a run is one
 ; AH=42h call of up to 127 sectors; CHS reads split it at track ends.
 
-%define DIR_ENTRY_SIZE  32
-%define DIR_ATTR        11      ; attribute byte
-%define DIR_CLUSTER     26      ; first cluster (u16)
-%define DIR_FILE_SIZE   28      ; size in bytes (u32)
-%define ATTR_SKIP       0x18    ; directories and volume labels
-%define DIR_END         0x00    ; first name byte: no entries follow
-%define DIR_DELETED     0xE5    ; first name byte: entry is free
-%define FAT12_FIRST     2       ; first data cluster
-%define FAT12_BAD       0xFF0   ; this value and above are not data clusters
-%define FAT12_EOC       0xFF8   ; this value and above end a chain
+%include "fat12.inc"            ; DIR_*, FAT12_*, fat12_find_in_sector, fat12_next
 %define KERNEL_AREA_SIZE (LAYOUT_KERNEL_AREA_END - LAYOUT_KERNEL_LOAD_ADDR)
 %define DISK_BUFFER_SEGMENT (LAYOUT_DISK_BUFFER_ADDR >> 4)
 ; A run: the buffer's sectors, at most what one AH=42h call takes.
@@ -158,25 +149,10 @@ find_kernel_entry:
         call read_sectors
         inc ax
         mov di, [dir_buffer]
-        mov dx, SECTOR_SIZE / DIR_ENTRY_SIZE
-.scan:
-        cmp byte [di], DIR_END
-        je .missing
-        cmp byte [di], DIR_DELETED
-        je .next
-        test byte [di + DIR_ATTR], ATTR_SKIP
-        jnz .next
         mov si, kernel_name
-        mov cx, 11
-        push di
-        repe cmpsb
-        pop di
+        call fat12_find_in_sector
         je .found
-.next:
-        add di, DIR_ENTRY_SIZE
-        dec dx
-        jnz .scan
-        jmp .next_sector
+        jnc .next_sector                ; the directory goes on
 .missing:
         mov si, msg_kernel_missing
         jmp fail
@@ -263,24 +239,6 @@ check_cluster:
 .broken:
         mov si, msg_bad_chain
         jmp fail
-
-; fat12_next: AX = the FAT12 entry of cluster AX (12 bits at AX * 1.5).
-fat12_next:
-        push bx
-        push si
-        mov si, ax
-        shr si, 1
-        add si, ax
-        mov bx, ax
-        mov ax, [LAYOUT_FAT_BUFFER + si]
-        test bl, 1
-        jz .even
-        shr ax, 4
-.even:
-        and ax, 0x0FFF
-        pop si
-        pop bx
-        ret
 
 kernel_name:    db "KERNEL  BIN"
 msg_kernel_missing: db "KERNEL.BIN not found in the root directory", 0
