@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 SECTOR = 512
 PARTITION_LBA = 2048
 EDD_LINE = "stage2: boot drive 0x00000080, read with the INT 13h extensions"
+EDD_MAX_SECTORS = 127  # the most stage2 asks of one AH=42h call (boot/stage2/disk.asm)
 NO_EDD_BUILD = "build/test-loader-NO_EDD"
 
 
@@ -96,6 +97,12 @@ def file_lba(image, name, first_lba=PARTITION_LBA):
                          check=True, env=MTOOLS_ENV, stdout=subprocess.PIPE, universal_newlines=True).stdout
     cluster = int(out.split("<")[1].split("-")[0].split(">")[0])
     return first_lba + reserved + fats + root + (cluster - 2) * cluster_sectors
+
+
+def kernel_run_bytes(cluster_bytes):
+    """What stage2 reads of KERNEL.BIN in one BIOS call: as many whole
+    clusters as one AH=42h call of 127 sectors takes."""
+    return EDD_MAX_SECTORS * SECTOR // cluster_bytes * cluster_bytes
 
 
 def copy_of(project, tmp_path, name="disk.img", source=None):
@@ -371,7 +378,7 @@ def test_each_file_is_read_in_few_bios_calls(project, tmp_path):
                 (PARTITION_LBA + reserved, fat_sectors),
                 (file_lba(image, "STAGE2.BIN"), -(-stage2_size // cluster_bytes) * cluster_bytes // SECTOR),
                 (root, 1)]
-    kernel, run = file_lba(image, "KERNEL.BIN"), 31 * cluster_bytes
+    kernel, run = file_lba(image, "KERNEL.BIN"), kernel_run_bytes(cluster_bytes)
     for offset in range(0, kernel_size, run):
         size = min(run, -(-(kernel_size - offset) // cluster_bytes) * cluster_bytes)
         expected.append((kernel + offset // SECTOR, size // SECTOR))
@@ -471,8 +478,9 @@ def test_moved_disk_buffer(tmp_path):
     images = os.path.join(path, "build")
     kernel = subprocess.run(["mcopy", "-n", "-i", os.path.join(images, "floppy.img"), "::KERNEL.BIN", "-"],
                             check=True, stdout=subprocess.PIPE, env=MTOOLS_ENV).stdout
-    for name, media, run_bytes, read_line in (("disk.img", "disk", 31 * 2048, EDD_LINE),
-                                              ("floppy.img", "floppy", 127 * 512, "read by CHS: 80 cylinders")):
+    for name, media, run_bytes, read_line in (("disk.img", "disk", kernel_run_bytes(2048), EDD_LINE),
+                                              ("floppy.img", "floppy", kernel_run_bytes(512),
+                                               "read by CHS: 80 cylinders")):
         log, memory = memory_at_ready(os.path.join(images, name), media, 0x10000, 0x80000, tmp_path)
         assert read_line in log and "stage2: KERNEL.BIN 0x%08X bytes" % len(kernel) in log, log[-3000:]
         last_run = kernel[(len(kernel) - 1) // run_bytes * run_bytes:]
